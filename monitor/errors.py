@@ -1,0 +1,48 @@
+"""The errors monitor raises, one tree rooted at MonitorError.
+
+    MonitorError
+    ├── ConfigError (ValueError)         a configuration file or value is wrong; names file and key
+    │   └── WatchlistError               a watchlist file is wrong; names the file and the entry
+    ├── InputError (ValueError)          one input (file, line, feed entry) cannot become a report
+    ├── StoreError (RuntimeError)        the database cannot be opened or written
+    └── DeliveryError (RuntimeError)     a notifier could not deliver an alert; `permanent` says
+                                         whether trying again can help
+
+Library errors are wrapped where they cross into monitor (`raise StoreError(...) from e`), so a log
+line says which file, feed or database failed and why.
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base of every error monitor raises on purpose."""
+
+
+class ConfigError(MonitorError, ValueError):
+    """A configuration file or value is wrong. The message names the file and the key."""
+
+
+class WatchlistError(ConfigError):
+    """A watchlist file is wrong. The message names the file and the entry."""
+
+
+class InputError(MonitorError, ValueError):
+    """One input cannot become a report. `ref` names it: a path, `path:line`, or a feed entry."""
+
+    def __init__(self, ref: str, reason: str) -> None:
+        super().__init__(f"{ref}: {reason}")
+        self.ref = ref
+        self.reason = reason
+
+
+class StoreError(MonitorError, RuntimeError):
+    """The database cannot be opened, read or written."""
+
+
+class DeliveryError(MonitorError, RuntimeError):
+    """An alert could not be delivered. A permanent error will not heal by trying again."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent

@@ -1,0 +1,134 @@
+"""The domain data that travels through the pipeline: frozen, keyword-only, free of storage.
+
+    sources -> Entry -> normalize -> Report -> dedup -> Verdict -> tag -> Tag -> store -> alert
+
+ORM rows never leave `monitor.store`; what comes out of it is `StoredReport` and `StoredAlert`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Entry:
+    """One report as a source gave it, before any cleaning.
+
+    `ref` says where it came from (a path, `path:line`, `path#3` for a feed's third entry) and is
+    what every error and every output line names. `body` may hold HTML; `published` is the raw
+    value the source gave (text, or an aware datetime when the source parsed it already).
+    """
+
+    ref: str
+    source: str
+    body: str
+    title: str | None = None
+    url: str | None = None
+    guid: str | None = None
+    published: str | datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Report:
+    """A cleaned report: plain text with paragraphs kept, whitespace folded, times in UTC."""
+
+    source: str
+    url: str | None
+    guid: str | None
+    title: str
+    text: str
+    published: datetime | None
+    fetched_at: datetime
+
+
+class Status(StrEnum):
+    """How a report relates to what is stored."""
+
+    NEW = "new"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Verdict:
+    """The dedup stage's decision for one report.
+
+    `reason` is how a duplicate was recognised: `guid`, `url`, `content` (the same words) or
+    `near` (a near-duplicate, with `score` its containment in [0, 1]).
+    """
+
+    status: Status
+    duplicate_of: int | None = None
+    reason: str | None = None
+    score: float | None = None
+
+
+class TagKind(StrEnum):
+    ACTOR = "actor"
+    PLACE = "place"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Tag:
+    """One mention of a watchlist entity in a report.
+
+    `field` is `title` or `text`; `start` and `end` are character offsets into that field, so
+    `report.text[start:end] == text` for a mention in the text. `parents` lists the ids the
+    entity belongs to, nearest first (Haftar: the LNA; Hay al-Gizah: Sirte).
+    """
+
+    kind: TagKind
+    entity_id: str
+    name: str
+    text: str
+    field: str
+    start: int
+    end: int
+    method: str = "alias"
+    score: float = 1.0
+    entity_kind: str | None = None
+    parents: tuple[str, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlertIntent:
+    """The alert stage's decision: send this report to this channel, because of this rule."""
+
+    channel: str
+    rule: str
+
+
+class AlertStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredReport:
+    """A report as the store keeps it, with its id, verdict and tags."""
+
+    id: int
+    report: Report
+    status: Status
+    duplicate_of: int | None
+    tags: tuple[Tag, ...] = ()
+    input_ref: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredAlert:
+    """An alert in the outbox."""
+
+    id: int
+    report_id: int
+    channel: str
+    rule: str
+    status: AlertStatus
+    created_at: datetime
+    sent_at: datetime | None = None
+    error: str | None = None
+    attempts: int = 0
