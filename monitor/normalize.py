@@ -1,0 +1,155 @@
+"""Normalize: an `Entry` as a source gave it becomes a clean `Report`.
+
+HTML is reduced to its text with block elements kept as paragraph breaks; whitespace is folded
+inside lines; control characters go; times become aware UTC; a missing title is derived from the
+text. Pure: no I/O, the time of fetching is passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from monitor.errors import InputError
+from monitor.model import Entry, Report
+
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|<!--|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 "
+    "h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INLINE_SPACE = re.compile(r"[^\S\n]+")
+_BLANK_RUN = re.compile(r"\n{3,}")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+TITLE_MAX_CHARS = 120
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip_depth += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n" if tag != "br" else "\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+def strip_html(text: str) -> str:
+    """The text of `text` if it holds HTML tags or entities; otherwise `text` unchanged."""
+    if not _TAG.search(text):
+        return text
+    parser = _TextExtractor()
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def fold_whitespace(text: str) -> str:
+    """Fold runs of spaces inside lines, strip lines, keep at most one blank line between
+    paragraphs, and drop control characters (newlines stay)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub(" ", text.replace("\t", " "))
+    lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
+
+
+def one_line(text: str) -> str:
+    """`text` folded to a single line."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def derive_title(text: str) -> str:
+    """A title from the first sentence of `text`, cut at a word near TITLE_MAX_CHARS."""
+    first_paragraph = text.strip().split("\n", 1)[0]
+    sentence = _SENTENCE.split(first_paragraph, maxsplit=1)[0].strip()
+    if len(sentence) <= TITLE_MAX_CHARS:
+        return sentence
+    cut = sentence[:TITLE_MAX_CHARS].rsplit(" ", 1)[0].rstrip(",;:-–— ")
+    return cut + "…"
+
+
+def parse_datetime(value: str | datetime | None) -> datetime | None:
+    """An aware UTC datetime from ISO 8601 or RFC 2822 text; naive times are taken as UTC.
+
+    Returns None for None and for text that reads as neither.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        raw = value.strip()
+        if not raw:
+            return None
+        try:
+            parsed = datetime.fromisoformat(raw)
+        except ValueError:
+            try:
+                parsed = parsedate_to_datetime(raw)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def clean_url(url: str | None) -> str | None:
+    """`url` stripped, or None unless it is an absolute http or https URL."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def to_report(entry: Entry, *, fetched_at: datetime) -> Report:
+    """The clean `Report` of `entry`.
+
+    Raises InputError naming `entry.ref` when nothing readable is left of it.
+    """
+    text = fold_whitespace(strip_html(entry.body))
+    title = one_line(strip_html(entry.title)) if entry.title else ""
+    if not text and not title:
+        raise InputError(entry.ref, "no text left after removing markup")
+    if not text:
+        text = title
+    return Report(
+        source=one_line(entry.source) or "unknown",
+        url=clean_url(entry.url),
+        guid=entry.guid.strip() if entry.guid and entry.guid.strip() else None,
+        title=title or derive_title(text),
+        text=text,
+        published=parse_datetime(entry.published),
+        fetched_at=fetched_at.astimezone(UTC),
+    )
