@@ -1,0 +1,69 @@
+"""What an alert says: built from a stored report, independent of where it is delivered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.model import StoredReport, TagKind
+
+SNIPPET_CHARS = 300
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Mention:
+    id: str
+    name: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlertMessage:
+    alert_id: int
+    channel: str
+    report_id: int
+    title: str
+    url: str | None
+    source: str
+    published: datetime | None
+    actors: tuple[Mention, ...]
+    places: tuple[Mention, ...]
+    snippet: str
+
+
+def _distinct(stored: StoredReport, kind: TagKind) -> tuple[Mention, ...]:
+    seen: dict[str, Mention] = {}
+    for tag in stored.tags:
+        if tag.kind is kind and tag.entity_id not in seen:
+            seen[tag.entity_id] = Mention(id=tag.entity_id, name=tag.name, lat=tag.lat, lon=tag.lon)
+    return tuple(seen.values())
+
+
+def snippet(stored: StoredReport, limit: int = SNIPPET_CHARS) -> str:
+    """About `limit` characters of the text around its first watchlist mention."""
+    text = stored.report.text.replace("\n", " ")
+    first = next((t for t in stored.tags if t.field == "text"), None)
+    start = 0 if first is None else max(0, first.start - limit // 3)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first.start else start  # type: ignore[union-attr]
+    piece = text[start : start + limit]
+    if start + limit < len(text):
+        piece = piece.rsplit(" ", 1)[0] + " …"
+    return ("… " if start else "") + piece.strip()
+
+
+def build_message(stored: StoredReport, *, alert_id: int, channel: str) -> AlertMessage:
+    return AlertMessage(
+        alert_id=alert_id,
+        channel=channel,
+        report_id=stored.id,
+        title=stored.report.title,
+        url=stored.report.url,
+        source=stored.report.source,
+        published=stored.report.published,
+        actors=_distinct(stored, TagKind.ACTOR),
+        places=_distinct(stored, TagKind.PLACE),
+        snippet=snippet(stored),
+    )

@@ -1,0 +1,48 @@
+"""Notifiers deliver an `AlertMessage` somewhere. The console notifier writes a readable block."""
+
+from __future__ import annotations
+
+import sys
+from typing import Protocol, TextIO
+
+from monitor.alert.message import AlertMessage
+
+
+class Notifier(Protocol):
+    """Delivers one alert. Raises DeliveryError when it cannot (`permanent` when retrying is
+    pointless)."""
+
+    def send(self, message: AlertMessage) -> None: ...
+
+
+class ConsoleNotifier:
+    """Writes each alert as a block of text to a stream (standard error by default)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    def send(self, message: AlertMessage) -> None:
+        stream = self._stream or sys.stderr
+        published = message.published.strftime("%Y-%m-%d %H:%M UTC") if message.published else "-"
+        lines = [
+            f"── alert {message.channel} ── report {message.report_id} ──",
+            message.title,
+            f"source: {message.source} · published: {published}",
+        ]
+        if message.url:
+            lines.append(message.url)
+        if message.actors:
+            lines.append("actors: " + ", ".join(m.name for m in message.actors))
+        if message.places:
+            lines.append(
+                "places: "
+                + ", ".join(
+                    f"{m.name} ({m.lat:.3f}, {m.lon:.3f})"
+                    if m.lat is not None and m.lon is not None
+                    else m.name
+                    for m in message.places
+                )
+            )
+        lines.append(message.snippet)
+        stream.write("\n".join(lines) + "\n\n")
+        stream.flush()
