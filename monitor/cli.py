@@ -1,0 +1,301 @@
+"""The `monitor` command line: thin drivers of the pipeline.
+
+Exit codes: 0 all went well; 1 some input failed or the database did; 2 a usage or configuration
+error (nothing was started).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from monitor import __version__
+from monitor.alert import ConsoleNotifier
+from monitor.config import LoadedSettings, load_settings
+from monitor.dedup import DedupPolicy
+from monitor.errors import ConfigError, InputError, MonitorError, StoreError
+from monitor.model import Status, TagKind
+from monitor.output import names, report_json, shorten
+from monitor.pipeline import Outcome, Pipeline, rules_from_settings
+from monitor.replay import plan, replay
+from monitor.sources import InputFile, Skipped
+from monitor.store import SqlStore
+from monitor.tag import Tagger, Watchlist, load_watchlist
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Show a progress bar when a replay reads at least this much and stderr is a terminal.
+PROGRESS_MIN_BYTES = 1_000_000
+PROGRESS_MIN_FILES = 50
+
+
+def _err(message: str) -> None:
+    click.echo(f"monitor: {message}", err=True)
+
+
+def config_options(func: F) -> F:
+    func = click.option(
+        "--db",
+        "db_url",
+        metavar="URL",
+        help="Database URL (SQLAlchemy form); overrides $MONITOR_DB_URL and the config.",
+    )(func)
+    func = click.option(
+        "--config",
+        "config_file",
+        metavar="FILE",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Configuration file (default: $MONITOR_CONFIG, else ./config/monitor.toml, else the "
+        "shipped defaults).",
+    )(func)
+    return func
+
+
+def _settings(config_file: Path | None, db_url: str | None) -> LoadedSettings:
+    return load_settings(config_file, db_url=db_url)
+
+
+def _watchlist(loaded: LoadedSettings) -> Watchlist:
+    w = loaded.settings.watchlist
+    return load_watchlist(Path(w.actors), Path(w.places))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="monitor")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose: int) -> None:
+    """monitor: watch news on the conflict in Libya.
+
+    Reports are deduplicated against everything stored (across every source), tagged with the
+    watchlist's actors and places, stored, and alerted.
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, format="monitor: %(levelname)s: %(message)s", stream=sys.stderr
+    )
+
+
+@cli.command("replay")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@config_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per report on stdout.")
+@click.option(
+    "--dry-run", is_flag=True, help="Run every stage but store nothing and send no alert."
+)
+def replay_command(
+    paths: tuple[str, ...],
+    config_file: Path | None,
+    db_url: str | None,
+    as_json: bool,
+    dry_run: bool,
+) -> None:
+    """Run files of reports through the whole pipeline.
+
+    PATHS are plain-text files (one report each; a headline-like first line is the title), JSON
+    Lines files (.jsonl: one report per line with id, url, title, text or summary, published,
+    source), RSS or Atom documents (.xml, .rss, .atom), or folders of these (read in sorted
+    order). A bad input is reported on stderr and the rest is still read; the exit code is then 1.
+    """
+    loaded = _settings(config_file, db_url)
+    settings = loaded.settings
+    watchlist = _watchlist(loaded)
+    rules = rules_from_settings(settings, watchlist, str(loaded.user_file))
+    inputs = plan(paths)
+    files = [i for i in inputs if isinstance(i, InputFile)]
+    total_bytes = sum(f.size for f in files)
+    show_progress = sys.stderr.isatty() and (
+        total_bytes >= PROGRESS_MIN_BYTES or len(files) >= PROGRESS_MIN_FILES
+    )
+
+    with SqlStore.open(settings.database_url, dry_run=dry_run) as store:
+        pipeline = Pipeline(
+            store=store,
+            tagger=Tagger(watchlist),
+            rules=rules,
+            notifier=None if dry_run else ConsoleNotifier(),
+            policy=DedupPolicy(
+                near_threshold=settings.dedup.near_threshold, min_words=settings.dedup.min_words
+            ),
+        )
+
+        def on_outcome(outcome: Outcome) -> None:
+            for warning in outcome.warnings:
+                _err(f"warning: {outcome.ref}: {warning}")
+            if as_json:
+                obj = report_json(
+                    ref=outcome.ref,
+                    report_id=outcome.report_id,
+                    report=outcome.report,
+                    verdict=outcome.verdict,
+                    tags=outcome.tags,
+                    alerts=outcome.alerts,
+                )
+                click.echo(json.dumps(obj, ensure_ascii=False))
+            else:
+                click.echo(_outcome_line(outcome))
+
+        def on_error(error: InputError) -> None:
+            _err(f"error: {error}")
+
+        def on_skipped(skipped: Skipped) -> None:
+            _err(
+                f"warning: {skipped.folder}: skipped {skipped.count} file(s) of unknown type "
+                f"({', '.join(skipped.endings)})"
+            )
+
+        with (
+            click.progressbar(length=max(total_bytes, 1), label="replaying", file=sys.stderr)
+            if show_progress
+            else _NoProgress() as bar
+        ):
+            summary = replay(
+                inputs,
+                pipeline,
+                on_outcome=on_outcome,
+                on_error=on_error,
+                on_skipped=on_skipped,
+                on_file_done=lambda f: bar.update(f.size),
+            )
+    alerts = ", ".join(f"{n} {status}" for status, n in sorted(summary.alerts.items())) or "none"
+    _err(
+        f"{summary.reports} report(s): {summary.new} new, {summary.duplicate} duplicate; "
+        f"alerts: {alerts}; {summary.failed} input(s) failed"
+        + ("; dry run, nothing stored" if dry_run else f"; stored in {store.name}")
+    )
+    if summary.failed:
+        sys.exit(1)
+
+
+class _NoProgress:
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _outcome_line(outcome: Outcome) -> str:
+    verdict = outcome.verdict
+    status = verdict.status.value
+    if verdict.status is Status.DUPLICATE:
+        status += f" of {verdict.duplicate_of} ({verdict.reason})"
+    tags = names(outcome.tags, TagKind.ACTOR) + names(outcome.tags, TagKind.PLACE)
+    return (
+        f"{outcome.report_id:>6}  {status:<24} {outcome.ref}\n"
+        f"        {shorten(outcome.report.title, 90)}\n"
+        f"        {shorten(', '.join(tags) or '(no watchlist tags)', 90)}"
+    )
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{value}' is not a date (use YYYY-MM-DD or an ISO 8601 time)", param_hint="--since"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@cli.command("reports")
+@config_options
+@click.option("--actor", metavar="ID", help="Only reports naming this actor (or one inside it).")
+@click.option("--location", metavar="ID", help="Only reports naming this place (or one inside it).")
+@click.option("--since", metavar="DATE", help="Only reports published (else fetched) since DATE.")
+@click.option("--all", "include_duplicates", is_flag=True, help="Include duplicates.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per report on stdout.")
+def reports_command(
+    config_file: Path | None,
+    db_url: str | None,
+    actor: str | None,
+    location: str | None,
+    since: str | None,
+    include_duplicates: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List stored reports, newest first. IDs are watchlist ids (see `config/actors.toml`)."""
+    since_at = _parse_since(since)
+    loaded = _settings(config_file, db_url)
+    watchlist = _watchlist(loaded)
+    for option, entity_id, kind in (
+        ("--actor", actor, TagKind.ACTOR),
+        ("--location", location, TagKind.PLACE),
+    ):
+        entity = watchlist.entities.get(entity_id) if entity_id else None
+        if entity_id and (entity is None or entity.category is not kind):
+            raise click.BadParameter(
+                f"no {kind.value} '{entity_id}' in the watchlist", param_hint=option
+            )
+    with SqlStore.open(loaded.settings.database_url) as store:
+        found = store.query(
+            actor=actor,
+            place=location,
+            since=since_at,
+            status=None if include_duplicates else Status.NEW,
+            limit=limit,
+        )
+        for stored in found:
+            if as_json:
+                obj = report_json(
+                    ref=stored.input_ref,
+                    report_id=stored.id,
+                    report=stored.report,
+                    verdict=_verdict_of(stored),
+                    tags=stored.tags,
+                    alerts=store.alerts_of(stored.id),
+                )
+                click.echo(json.dumps(obj, ensure_ascii=False))
+            else:
+                published = stored.report.published or stored.report.fetched_at
+                tags = names(stored.tags, TagKind.ACTOR) + names(stored.tags, TagKind.PLACE)
+                click.echo(
+                    f"{stored.id:>6}  {published:%Y-%m-%d}  "
+                    f"{shorten(stored.report.source, 20):<20}  {shorten(stored.report.title, 70)}\n"
+                    f"        {shorten(', '.join(tags) or '(no watchlist tags)', 100)}"
+                )
+    if not as_json:
+        _err(f"{len(found)} report(s)")
+
+
+def _verdict_of(stored: Any) -> Any:
+    from monitor.model import Verdict
+
+    return Verdict(status=stored.status, duplicate_of=stored.duplicate_of)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script: runs the command line and turns monitor's errors into one line on
+    stderr with the exit code they call for."""
+    try:
+        cli.main(args=argv, prog_name="monitor", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.Abort:
+        _err("aborted")
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except ConfigError as e:
+        _err(f"configuration error: {e}")
+        sys.exit(2)
+    except StoreError as e:
+        _err(f"error: {e}")
+        sys.exit(1)
+    except MonitorError as e:
+        _err(f"error: {e}")
+        sys.exit(1)
+    sys.exit(0)
