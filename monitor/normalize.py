@@ -25,7 +25,11 @@ _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "titl
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INLINE_SPACE = re.compile(r"[^\S\n]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(\S*)([.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# A full stop after these does not end a sentence ("Gen. Haftar", "U.N. envoy", "J. Smith").
+_ABBREVIATIONS = frozenset(
+    "adm brig capt col cpl dr gen gov jr lt maj mr mrs ms mt no prof rep sen sgt sr st vs".split()
+)
 
 TITLE_MAX_CHARS = 120
 
@@ -84,7 +88,14 @@ def one_line(text: str) -> str:
 def derive_title(text: str) -> str:
     """A title from the first sentence of `text`, cut at a word near TITLE_MAX_CHARS."""
     first_paragraph = text.strip().split("\n", 1)[0]
-    sentence = _SENTENCE.split(first_paragraph, maxsplit=1)[0].strip()
+    sentence = first_paragraph
+    for end in _SENTENCE_END.finditer(first_paragraph):
+        word = end.group(1).lstrip("\"'“‘([").casefold()
+        if end.group(2) == "." and (word in _ABBREVIATIONS or "." in word or len(word) == 1):
+            continue
+        sentence = first_paragraph[: end.end(2)]
+        break
+    sentence = sentence.strip()
     if len(sentence) <= TITLE_MAX_CHARS:
         return sentence
     cut = sentence[:TITLE_MAX_CHARS].rsplit(" ", 1)[0].rstrip(",;:-–— ")

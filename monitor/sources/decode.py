@@ -13,13 +13,14 @@ def decode_text(data: bytes, ref: str) -> str:
     Raises InputError when the data is empty, looks binary (a NUL byte near the start), or is not
     valid UTF-8; the reason names the offset of the first bad byte.
     """
-    if not data.strip():
-        raise InputError(ref, "empty file, no report in it")
     if b"\x00" in data[:_SNIFF_BYTES]:
         raise InputError(ref, "binary file, not text")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InputError(
             ref, f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})"
         ) from e
+    if not text.strip():
+        raise InputError(ref, "empty file, no report in it")
+    return text

@@ -43,12 +43,24 @@ class Skipped:
     endings: tuple[str, ...]
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for child in sorted(folder.iterdir(), key=lambda p: p.name):
+def _walk(folder: Path, visited: set[Path]) -> Iterator[Path | InputError]:
+    """The files below `folder` in sorted order, hidden ones left out. A folder reached again
+    through a link is not read twice; one that cannot be listed is an InputError and the walk
+    goes on."""
+    real = folder.resolve()
+    if real in visited:
+        return
+    visited.add(real)
+    try:
+        children = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as e:
+        yield InputError(str(folder), f"cannot be listed ({e.strerror or e})")
+        return
+    for child in children:
         if child.name.startswith("."):
             continue
         if child.is_dir():
-            yield from _walk(child)
+            yield from _walk(child, visited)
         elif child.is_file():
             yield child
 
@@ -65,7 +77,10 @@ def discover(paths: Iterable[str | Path]) -> Iterator[InputFile | InputError | S
         try:
             if path.is_dir():
                 skipped: list[Path] = []
-                for file in _walk(path):
+                for file in _walk(path, set()):
+                    if isinstance(file, InputError):
+                        yield file
+                        continue
                     reader = READERS.get(file.suffix.lower())
                     if reader is None:
                         skipped.append(file)

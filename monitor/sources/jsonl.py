@@ -29,7 +29,8 @@ def entry_from_object(obj: Any, ref: str, default_source: str) -> Entry:
     wrong type."""
     if not isinstance(obj, dict):
         raise InputError(ref, f"expected a JSON object, got {type(obj).__name__}")
-    body = _string(obj, "text", ref) or _string(obj, "summary", ref)
+    text, summary = _string(obj, "text", ref), _string(obj, "summary", ref)
+    body = text if text and text.strip() else summary
     if not body or not body.strip():
         raise InputError(ref, "no 'text' or 'summary' field with text in it")
     return Entry(
@@ -51,7 +52,9 @@ def read_jsonl(path: Path, data: bytes, ref: str | None = None) -> Iterator[Entr
     except InputError as e:
         yield e
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a record: JSON allows U+2028, U+2029 and U+0085 unescaped inside strings,
+    # and str.splitlines() would break a record on them.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         line_ref = f"{ref}:{number}"

@@ -35,7 +35,7 @@ _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc\u02bb`´]")
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1)
