@@ -1,0 +1,115 @@
+"""Shared fixtures: real parts on local resources (SQLite in a temp dir, the PostgreSQL server on
+loopback, the command line in a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from monitor.clock import Clock, fixed_clock
+from monitor.tag import Tagger, Watchlist, load_watchlist
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+CONFIG = REPO / "config"
+SHARED = REPO.parent / "shared"
+PG_URL = os.environ.get("MONITOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def watchlist() -> Watchlist:
+    return load_watchlist(CONFIG / "actors.toml", CONFIG / "places.toml")
+
+
+@pytest.fixture(scope="session")
+def tagger(watchlist: Watchlist) -> Tagger:
+    return Tagger(watchlist)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return fixed_clock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'monitor.db'}"
+
+
+def _pg_reachable() -> str | None:
+    try:
+        engine = create_engine(PG_URL)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except (OperationalError, ImportError) as e:
+        return f"no PostgreSQL at {PG_URL} ({str(e).splitlines()[0]})"
+
+
+@pytest.fixture(scope="session")
+def pg_unreachable() -> str | None:
+    return _pg_reachable()
+
+
+@pytest.fixture
+def pg_url(pg_unreachable: str | None) -> Iterator[str]:
+    """A URL into a schema of its own on the PostgreSQL server, dropped after the test."""
+    if pg_unreachable:
+        if os.environ.get("MONITOR_TEST_REQUIRE_PG"):
+            pytest.fail(pg_unreachable)
+        pytest.skip(pg_unreachable)
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes it runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'monitor.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def run_monitor(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`python -m monitor ARGS` in a subprocess, on this checkout's code, with none of the
+    caller's MONITOR_* settings."""
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    child_env["PYTHONPATH"] = str(REPO)
+    child_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def shared_or_skip(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared lies beside the checkout only in development)")
+    return path

@@ -1,0 +1,147 @@
+"""The whole pipeline on SQLite and PostgreSQL: seeds in, dedup across runs and restarts, alerts
+delivered through a notifier twin that records what it is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitor.alert import AlertMessage, Rule
+from monitor.clock import Clock
+from monitor.errors import DeliveryError, InputError
+from monitor.model import AlertStatus, Entry, Status
+from monitor.pipeline import Pipeline
+from monitor.replay import plan, replay
+from monitor.store import SqlStore
+from monitor.tag import Tagger
+from tests import copies
+from tests.conftest import SEEDS
+
+RULES = [Rule(name="watchlist", channel="#libya")]
+
+
+class RecordingNotifier:
+    """A Notifier that keeps what it is sent; it can be told to fail."""
+
+    def __init__(self, fail: DeliveryError | None = None) -> None:
+        self.sent: list[AlertMessage] = []
+        self.fail = fail
+
+    def send(self, message: AlertMessage) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.sent.append(message)
+
+
+def _pipeline(store: SqlStore, tagger: Tagger, clock: Clock, notifier=None) -> Pipeline:
+    return Pipeline(store=store, tagger=tagger, rules=RULES, notifier=notifier, clock=clock)
+
+
+def _replay(pipeline: Pipeline, *paths: Path):
+    outcomes, errors = [], []
+    summary = replay(plan(paths), pipeline, on_outcome=outcomes.append, on_error=errors.append)
+    return summary, outcomes, errors
+
+
+def test_seeds_are_new_then_duplicates(db_url: str, tagger: Tagger, clock: Clock) -> None:
+    notifier = RecordingNotifier()
+    with SqlStore.open(db_url, clock=clock) as store:
+        summary, first, errors = _replay(_pipeline(store, tagger, clock, notifier), SEEDS)
+        assert (summary.new, summary.duplicate, errors) == (5, 0, [])
+        assert [m.report_id for m in notifier.sent] == [o.report_id for o in first]
+        assert all(o.alerts[0].status is AlertStatus.SENT for o in first)
+        assert "Islamic State in Libya" in notifier.sent[2].title
+        assert {m.id for m in notifier.sent[2].actors} >= {"isis", "gna", "lna"}
+
+        summary, second, _ = _replay(_pipeline(store, tagger, clock, notifier), SEEDS)
+        assert (summary.new, summary.duplicate) == (0, 5)
+        assert [o.verdict.duplicate_of for o in second] == [o.report_id for o in first]
+        assert all(o.alerts == () for o in second)
+        assert len(notifier.sent) == 5
+
+
+def test_edited_copies_dedup_after_a_restart(
+    db_url: str, tagger: Tagger, clock: Clock, tmp_path: Path
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        _, first, _ = _replay(_pipeline(store, tagger, clock, RecordingNotifier()), SEEDS)
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    seed = (SEEDS / "004_070f395f038245ce.txt").read_text("utf-8")
+    for name, edit in copies.EDITS.items():
+        (folder / f"{name.replace(' ', '_')}.txt").write_text(edit(seed), "utf-8")
+    notifier = RecordingNotifier()
+    with SqlStore.open(db_url, clock=clock) as store:  # a new process: the index is rebuilt
+        summary, outcomes, errors = _replay(_pipeline(store, tagger, clock, notifier), folder)
+    assert errors == []
+    assert summary.duplicate == len(copies.EDITS)
+    assert {o.verdict.duplicate_of for o in outcomes} == {first[4].report_id}
+    assert notifier.sent == []
+
+
+def test_a_report_with_no_watchlist_tag_is_stored_without_alert(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    notifier = RecordingNotifier()
+    with SqlStore.open(db_url, clock=clock) as store:
+        outcome = _pipeline(store, tagger, clock, notifier).process(
+            Entry(ref="x", source="s", body="The weather in the region was mild all week.")
+        )
+        assert outcome.verdict.status is Status.NEW
+        assert outcome.alerts == ()
+        assert store.get(outcome.report_id) is not None
+    assert notifier.sent == []
+
+
+def test_undeliverable_alerts_stay_pending_and_the_report_stays_stored(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        down = RecordingNotifier(fail=DeliveryError("connection refused"))
+        outcome = _pipeline(store, tagger, clock, down).process(
+            Entry(ref="x", source="s", body="ISIS attacked a checkpoint near Sirte.")
+        )
+        assert [a.status for a in outcome.alerts] == [AlertStatus.PENDING]
+        assert store.get(outcome.report_id) is not None
+
+        up = RecordingNotifier()
+        _pipeline(store, tagger, clock, up).process(
+            Entry(ref="y", source="s", body="The LNA shelled Derna on Friday.")
+        )
+        assert [m.report_id for m in up.sent] == [outcome.report_id, outcome.report_id + 1]
+
+
+def test_a_permanent_failure_marks_the_alert_failed(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        broken = RecordingNotifier(fail=DeliveryError("channel_not_found", permanent=True))
+        outcome = _pipeline(store, tagger, clock, broken).process(
+            Entry(ref="x", source="s", body="ISIS attacked a checkpoint near Sirte.")
+        )
+        (alert,) = outcome.alerts
+        assert (alert.status, alert.error) == (AlertStatus.FAILED, "channel_not_found")
+
+
+def test_an_entry_with_nothing_left_is_an_input_error(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        pipeline = _pipeline(store, tagger, clock)
+        try:
+            pipeline.process(Entry(ref="feed#3", source="s", body="<p> </p><script>x</script>"))
+        except InputError as e:
+            assert e.ref == "feed#3"
+        else:
+            raise AssertionError("expected an InputError")
+        assert store.count() == 0
+
+
+def test_an_unreadable_date_is_a_warning_not_a_failure(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        outcome = _pipeline(store, tagger, clock).process(
+            Entry(ref="x", source="s", body="Text about Sirte.", published="last Tuesday")
+        )
+    assert outcome.report.published is None
+    assert outcome.warnings and "last Tuesday" in outcome.warnings[0]
