@@ -145,3 +145,8 @@ def test_boilerplate_paragraphs_are_left_out_of_the_fingerprint() -> None:
 )
 def test_canonical_url(url: str | None, expected: str | None) -> None:
     assert canonical_url(url) == expected
+
+
+def test_bodies_without_words_do_not_share_a_content_hash() -> None:
+    assert fingerprint(_report("…")).content_hash != fingerprint(_report("★ ★")).content_hash
+    assert fingerprint(_report("…")).content_hash == fingerprint(_report("…")).content_hash

@@ -77,7 +77,10 @@ def fingerprint(report: Report, boilerplate: frozenset[str] = frozenset()) -> Fi
         words = words_of("\n".join(kept)) or words_of(report.text)
     else:
         words = words_of(report.text)
-    digest = hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+    # A body without a single word (only punctuation or symbols) hashes its own text, so that two
+    # such bodies are not taken for the same report merely because both have no words.
+    hashed = " ".join(words) if words else "\x00" + report.text
+    digest = hashlib.sha256(hashed.encode("utf-8")).hexdigest()
     return Fingerprint(
         source=report.source,
         guid=report.guid,
