@@ -21,7 +21,7 @@ from monitor.alert import ConsoleNotifier
 from monitor.config import LoadedSettings, load_settings
 from monitor.dedup import DedupPolicy
 from monitor.errors import ConfigError, InputError, MonitorError, StoreError
-from monitor.model import Status, TagKind
+from monitor.model import Status, StoredReport, TagKind, Verdict
 from monitor.output import names, report_json, shorten
 from monitor.pipeline import Outcome, Pipeline, rules_from_settings
 from monitor.replay import plan, replay
@@ -270,9 +270,7 @@ def reports_command(
         _err(f"{len(found)} report(s)")
 
 
-def _verdict_of(stored: Any) -> Any:
-    from monitor.model import Verdict
-
+def _verdict_of(stored: StoredReport) -> Verdict:
     return Verdict(status=stored.status, duplicate_of=stored.duplicate_of)
 
 
