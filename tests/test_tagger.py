@@ -124,3 +124,11 @@ def test_title_mentions_are_tagged_with_their_field(tagger: Tagger) -> None:
 def test_tagging_is_deterministic(tagger: Tagger) -> None:
     report = _seed_report(SEED_NAMES[2])
     assert tagger.tag(report) == tagger.tag(report)
+
+
+def test_any_dash_or_apostrophe_the_tagger_accepts_finds_its_entity(tagger: Tagger) -> None:
+    # The pattern and the lookup key are built from one definition of separators and
+    # apostrophes; a mismatch would match the text and then drop the tag.
+    text = "Bunyan\u2013al\u2014Marsus fought Da\u2019esh; Bunyan \u2010 al Marsus held."
+    tags = tagger.tag(_report(text))
+    assert [t.entity_id for t in tags] == ["bunyan_al_marsus", "isis", "bunyan_al_marsus"]

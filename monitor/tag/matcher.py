@@ -14,19 +14,15 @@ import re
 from collections.abc import Iterable
 
 from monitor.model import Report, Tag
-from monitor.tag.watchlist import Entity, Watchlist, alias_key, is_acronym
-
-_SEPARATOR = r"[\s\-\u2010\u2011\u2012\u2013\u2014]+"
-_APOSTROPHE = r"['\u2018\u2019\u02bc\u02bb`´]"
+from monitor.tag.watchlist import APOSTROPHE, SEPARATOR, Entity, Watchlist, alias_key, is_acronym
 
 
 def _pattern_of(name: str) -> str:
-    parts = re.split(r"[\s\-\u2010\u2011\u2012\u2013\u2014]+", name.strip())
+    parts = re.split(SEPARATOR, name.strip())
     escaped = [
-        _APOSTROPHE.join(re.escape(piece) for piece in re.split(_APOSTROPHE, part))
-        for part in parts
+        APOSTROPHE.join(re.escape(piece) for piece in re.split(APOSTROPHE, part)) for part in parts
     ]
-    return _SEPARATOR.join(escaped)
+    return SEPARATOR.join(escaped)
 
 
 def _alternation(names: Iterable[str], flags: int) -> re.Pattern[str] | None:
@@ -44,26 +40,21 @@ class Tagger:
         self.watchlist = watchlist
         self._exact: dict[str, Entity] = {}
         self._folded: dict[str, Entity] = {}
+        self._exact_names: list[str] = []
+        self._folded_names: list[str] = []
         for entity in watchlist.entities.values():
             for name in entity.names:
                 acronym = is_acronym(name)
                 table = self._exact if acronym else self._folded
                 table[alias_key(name, acronym=acronym)] = entity
+                (self._exact_names if acronym else self._folded_names).append(name)
         self._patterns = [
             (p, acronym)
             for p, acronym in (
-                (_alternation(self._names(exact=True), 0), True),
-                (_alternation(self._names(exact=False), re.IGNORECASE), False),
+                (_alternation(self._exact_names, 0), True),
+                (_alternation(self._folded_names, re.IGNORECASE), False),
             )
             if p is not None
-        ]
-
-    def _names(self, *, exact: bool) -> list[str]:
-        return [
-            name
-            for entity in self.watchlist.entities.values()
-            for name in entity.names
-            if is_acronym(name) == exact
         ]
 
     def _mentions(self, text: str) -> list[tuple[int, int, Entity]]:

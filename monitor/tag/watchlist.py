@@ -30,8 +30,13 @@ ActorKind = Literal[
     "person",
 ]
 _ID = r"^[a-z0-9][a-z0-9_]*$"
-_SEPARATORS = re.compile(r"[\s\-\u2010\u2011\u2012\u2013\u2014]+")
-_APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc\u02bb`´]")
+# What may stand between the words of a name, and what counts as an apostrophe. The tagger builds
+# its patterns and `alias_key` its keys from these same two classes, so whatever a pattern
+# matches finds its entry.
+SEPARATOR = r"[\s\-\u2010\u2011\u2012\u2013\u2014]+"
+APOSTROPHE = r"['\u2018\u2019\u02bc\u02bb`´]"
+_SEPARATORS = re.compile(SEPARATOR)
+_APOSTROPHES = re.compile(APOSTROPHE)
 
 
 class _Entry(BaseModel):
