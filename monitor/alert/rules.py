@@ -33,23 +33,48 @@ def _keyword_found(keyword: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", text, re.IGNORECASE) is not None
 
 
-def rule_matches(rule: Rule, report: Report, tags: Sequence[Tag]) -> bool:
-    actors = {i for t in tags if t.kind is TagKind.ACTOR for i in (t.entity_id, *t.parents)}
-    places = {i for t in tags if t.kind is TagKind.PLACE for i in (t.entity_id, *t.parents)}
-    kinds = {t.entity_kind for t in tags if t.kind is TagKind.ACTOR}
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Subject:
+    """What rules look at in one report, worked out once for all the rules."""
+
+    actors: frozenset[str]
+    places: frozenset[str]
+    actor_kinds: frozenset[str | None]
+    text: str
+    tagged: bool
+
+    @classmethod
+    def of(cls, report: Report, tags: Sequence[Tag]) -> _Subject:
+        def ids(kind: TagKind) -> frozenset[str]:
+            return frozenset(i for t in tags if t.kind is kind for i in (t.entity_id, *t.parents))
+
+        return cls(
+            actors=ids(TagKind.ACTOR),
+            places=ids(TagKind.PLACE),
+            actor_kinds=frozenset(t.entity_kind for t in tags if t.kind is TagKind.ACTOR),
+            text=f"{report.title}\n{report.text}",
+            tagged=bool(tags),
+        )
+
+
+def _matches(rule: Rule, subject: _Subject) -> bool:
     checks: list[bool] = []
     if rule.actors:
-        checks.append(bool(actors.intersection(rule.actors)))
+        checks.append(not subject.actors.isdisjoint(rule.actors))
     if rule.places:
-        checks.append(bool(places.intersection(rule.places)))
+        checks.append(not subject.places.isdisjoint(rule.places))
     if rule.actor_kinds:
-        checks.append(bool(kinds.intersection(rule.actor_kinds)))
+        checks.append(not subject.actor_kinds.isdisjoint(rule.actor_kinds))
     if rule.keywords:
-        text = f"{report.title}\n{report.text}"
-        checks.append(any(_keyword_found(k, text) for k in rule.keywords))
+        checks.append(any(_keyword_found(k, subject.text) for k in rule.keywords))
     if not checks:
-        return bool(tags)
+        return subject.tagged
     return all(checks) if rule.match == "all" else any(checks)
+
+
+def rule_matches(rule: Rule, report: Report, tags: Sequence[Tag]) -> bool:
+    """Whether `rule` matches a report with these tags."""
+    return _matches(rule, _Subject.of(report, tags))
 
 
 def route(
@@ -58,8 +83,9 @@ def route(
     """The alerts a report raises: one per channel, from the first rule that sends it there."""
     if verdict.status is not Status.NEW:
         return []
+    subject = _Subject.of(report, tags)
     intents: dict[str, AlertIntent] = {}
     for rule in rules:
-        if rule.channel not in intents and rule_matches(rule, report, tags):
+        if rule.channel not in intents and _matches(rule, subject):
             intents[rule.channel] = AlertIntent(channel=rule.channel, rule=rule.name)
     return list(intents.values())
