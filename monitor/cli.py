@@ -57,10 +57,6 @@ def config_options(func: F) -> F:
     return func
 
 
-def _settings(config_file: Path | None, db_url: str | None) -> LoadedSettings:
-    return load_settings(config_file, db_url=db_url)
-
-
 def _watchlist(loaded: LoadedSettings) -> Watchlist:
     w = loaded.settings.watchlist
     return load_watchlist(Path(w.actors), Path(w.places))
@@ -102,7 +98,7 @@ def replay_command(
     source), RSS or Atom documents (.xml, .rss, .atom), or folders of these (read in sorted
     order). A bad input is reported on stderr and the rest is still read; the exit code is then 1.
     """
-    loaded = _settings(config_file, db_url)
+    loaded = load_settings(config_file, db_url=db_url)
     settings = loaded.settings
     watchlist = _watchlist(loaded)
     rules = rules_from_settings(settings, watchlist, str(loaded.user_file))
@@ -228,7 +224,7 @@ def reports_command(
 ) -> None:
     """List stored reports, newest first. IDs are watchlist ids (see `config/actors.toml`)."""
     since_at = _parse_since(since)
-    loaded = _settings(config_file, db_url)
+    loaded = load_settings(config_file, db_url=db_url)
     watchlist = _watchlist(loaded)
     for option, entity_id, kind in (
         ("--actor", actor, TagKind.ACTOR),
