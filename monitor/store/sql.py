@@ -9,6 +9,7 @@ rolls everything back on close.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -174,8 +175,12 @@ class SqlStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _commit(self) -> None:
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """One write: committed when the block ends (flushed only, in a dry run); on a database
+        error rolled back whole and raised as StoreError."""
         try:
+            yield self._session
             if self.dry_run:
                 self._session.flush()
             else:
@@ -279,26 +284,22 @@ class SqlStore:
             )
             for a in alerts
         ]
-        try:
-            self._session.add(row)
-            self._session.flush()
-            entities: dict[str, tuple[str, bool]] = {}
-            for t in tags:
-                entities[t.entity_id] = (t.kind.value, True)
-                for parent in t.parents:
-                    entities.setdefault(parent, (t.kind.value, False))
-            self._session.add_all(
+        entities: dict[str, tuple[str, bool]] = {}
+        for t in tags:
+            entities[t.entity_id] = (t.kind.value, True)
+            for parent in t.parents:
+                entities.setdefault(parent, (t.kind.value, False))
+        with self._writing() as session:
+            session.add(row)
+            session.flush()  # gives the report its id
+            session.add_all(
                 ReportEntityRow(report_id=row.id, entity_id=eid, kind=kind, direct=direct)
                 for eid, (kind, direct) in entities.items()
             )
             for alert in alert_rows:
                 alert.report_id = row.id
-            self._session.add_all(alert_rows)
-            self._session.flush()
-        except SQLAlchemyError as e:
-            self._session.rollback()
-            raise StoreError(f"database {self.name}: write failed ({_reason(e)})") from e
-        self._commit()
+            session.add_all(alert_rows)
+            session.flush()  # gives the alerts their ids
         return Added(report_id=row.id, alert_ids=tuple(a.id for a in alert_rows))
 
     # --- reading -------------------------------------------------------------------------------
@@ -367,15 +368,15 @@ class SqlStore:
 
     def mark_alert(self, alert_id: int, status: AlertStatus, *, error: str | None = None) -> None:
         """Record a delivery attempt's outcome."""
-        row = self._session.get(AlertRow, alert_id)
-        if row is None:
-            raise StoreError(f"database {self.name}: no alert {alert_id}")
-        row.status = status.value
-        row.attempts += 1
-        row.error = error
-        if status is AlertStatus.SENT:
-            row.sent_at = self._clock()
-        self._commit()
+        with self._writing() as session:
+            row = session.get(AlertRow, alert_id)
+            if row is None:
+                raise StoreError(f"database {self.name}: no alert {alert_id}")
+            row.status = status.value
+            row.attempts += 1
+            row.error = error
+            if status is AlertStatus.SENT:
+                row.sent_at = self._clock()
 
 
 def _reason(error: SQLAlchemyError) -> str:
