@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitor.errors import ConfigError
+from monitor.validation import validation_problems
 
 CONFIG_FILE = "monitor.toml"
 ENV_CONFIG = "MONITOR_CONFIG"
@@ -124,13 +125,6 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _key_of(location: tuple[int | str, ...]) -> str:
-    key = ""
-    for part in location:
-        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-    return key or "(top level)"
-
-
 def find_config_file(
     explicit: str | os.PathLike[str] | None, env: Mapping[str, str]
 ) -> Path | None:
@@ -168,9 +162,5 @@ def load_settings(
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as e:
-        problems = []
-        for error in e.errors():
-            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            problems.append(f"{_key_of(tuple(error['loc']))}: {message}")
-        raise ConfigError(f"{blame}: " + "; ".join(problems)) from e
+        raise ConfigError(f"{blame}: " + "; ".join(validation_problems(e))) from e
     return LoadedSettings(settings=settings, files=tuple(files))

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitor.errors import WatchlistError
 from monitor.model import TagKind
+from monitor.validation import validation_problems
 
 ActorKind = Literal[
     "armed_group",
@@ -164,10 +165,7 @@ def _parse(path: Path, table: str, model: type[_Entry]) -> list[_Entry]:
         try:
             parsed.append(model.model_validate(raw))
         except ValidationError as e:
-            error = e.errors()[0]
-            key = ".".join(str(part) for part in error["loc"]) or "entry"
-            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            raise WatchlistError(f"{path}: {label}: {key}: {message}") from e
+            raise WatchlistError(f"{path}: {label}: {validation_problems(e)[0]}") from e
     return parsed
 
 

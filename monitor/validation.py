@@ -1,0 +1,21 @@
+"""How a pydantic validation error reads in monitor's messages: `key: what is wrong`."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+
+def _key_of(location: tuple[int | str, ...]) -> str:
+    key = ""
+    for part in location:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "(top level)"
+
+
+def validation_problems(error: ValidationError) -> list[str]:
+    """Each problem pydantic found, as `key: what is wrong` (`alerts.rules[0].channel: ...`)."""
+    return [
+        f"{_key_of(tuple(e['loc']))}: "
+        + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
+        for e in error.errors()
+    ]
