@@ -59,7 +59,7 @@ def config_options(func: F) -> F:
 
 def _watchlist(loaded: LoadedSettings) -> Watchlist:
     w = loaded.settings.watchlist
-    return load_watchlist(Path(w.actors), Path(w.places))
+    return load_watchlist(Path(w.actors), w.places_files)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -28,7 +28,12 @@ ENV_CONFIG = "MONITOR_CONFIG"
 ENV_DB_URL = "MONITOR_DB_URL"
 ENV_DATA_DIR = "MONITOR_DATA_DIR"
 # Keys holding paths, resolved against the folder of the file that sets them.
-_PATH_KEYS = (("database", "data_dir"), ("watchlist", "actors"), ("watchlist", "places"))
+_PATH_KEYS = (
+    ("database", "data_dir"),
+    ("watchlist", "actors"),
+    ("watchlist", "places"),
+    ("watchlist", "gazetteer"),
+)
 
 
 class _Section(BaseModel):
@@ -43,6 +48,11 @@ class DatabaseSettings(_Section):
 class WatchlistSettings(_Section):
     actors: str
     places: str
+    gazetteer: str = ""
+
+    @property
+    def places_files(self) -> list[Path]:
+        return [Path(self.places)] + ([Path(self.gazetteer)] if self.gazetteer else [])
 
 
 class DedupSettings(_Section):

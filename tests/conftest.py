@@ -27,7 +27,9 @@ PG_URL = os.environ.get("MONITOR_TEST_PG_URL", "postgresql+psycopg://postgres@12
 
 @pytest.fixture(scope="session")
 def watchlist() -> Watchlist:
-    return load_watchlist(CONFIG / "actors.toml", CONFIG / "places.toml")
+    return load_watchlist(
+        CONFIG / "actors.toml", [CONFIG / "places.toml", CONFIG / "gazetteer.toml"]
+    )
 
 
 @pytest.fixture(scope="session")

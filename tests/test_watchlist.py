@@ -238,7 +238,7 @@ def test_alias_claimed_by_two_entities_case_insensitively(tmp_path: Path) -> Non
     message, _, places_path = load_error(tmp_path, LNA, SIRTE + district)
     assert str(places_path) in message
     assert "'hay_al_gizah'" in message
-    assert "alias 'sirte'" in message
+    assert "name 'sirte'" in message
     assert "claimed by 'sirte'" in message
 
 
@@ -344,3 +344,57 @@ def test_entry_without_id_is_named_by_position(tmp_path: Path) -> None:
 
 def test_empty_files_give_an_empty_watchlist(tmp_path: Path) -> None:
     assert len(load_watchlist(*write_watchlist(tmp_path, "", ""))) == 0
+
+
+def test_name_shared_under_ambiguous_loads(tmp_path: Path) -> None:
+    district = GIZAH.replace("\nparent", '\nambiguous = ["Sirt"]\nparent')
+    watchlist = load_watchlist(*write_watchlist(tmp_path, LNA, SIRTE + district))
+    assert watchlist.entities["hay_al_gizah"].ambiguous == ("Sirt",)
+
+
+def test_name_claimed_twice_says_how_to_share_it(tmp_path: Path) -> None:
+    district = GIZAH.replace("\nparent", '\naliases = ["Sirt"]\nparent')
+    message, _, _ = load_error(tmp_path, LNA, SIRTE + district)
+    assert "list it under ambiguous" in message
+
+
+def test_demonym_counts_as_a_claimed_name(tmp_path: Path) -> None:
+    actors = LNA + '\n[[actor]]\nid = "x"\nname = "X"\nkind = "armed_group"\ndemonyms = ["Sirt"]\n'
+    message, actors_path, _ = load_error(tmp_path, actors, SIRTE)
+    assert "name 'Sirt'" in message
+
+
+def test_name_without_words_is_refused(tmp_path: Path) -> None:
+    message, actors_path, _ = load_error(tmp_path, LNA.replace('Army"]', 'Army", "--"]'), SIRTE)
+    assert "'lna'" in message
+    assert "has no words" in message
+
+
+def test_place_parent_may_be_in_another_places_file(tmp_path: Path) -> None:
+    actors_path, places_path = write_watchlist(tmp_path, LNA, SIRTE)
+    gazetteer = tmp_path / "gazetteer.toml"
+    gazetteer.write_text(GIZAH, encoding="utf-8")
+    watchlist = load_watchlist(actors_path, [places_path, gazetteer])
+    assert watchlist.ancestors("hay_al_gizah") == ("sirte",)
+    # Only the actors and the first places file are hand-kept.
+    assert watchlist.curated == {"lna", "sirte"}
+
+
+def test_error_in_a_second_places_file_names_it(tmp_path: Path) -> None:
+    actors_path, places_path = write_watchlist(tmp_path, LNA, SIRTE)
+    gazetteer = tmp_path / "gazetteer.toml"
+    gazetteer.write_text(SIRTE.replace('"Sirte"', '"Sirte town"'), encoding="utf-8")
+    with pytest.raises(WatchlistError) as caught:
+        load_watchlist(actors_path, [places_path, gazetteer])
+    assert str(caught.value).startswith(f"{gazetteer}: 'sirte': duplicate id")
+
+
+def test_former_names_and_demonyms_load(tmp_path: Path) -> None:
+    actors = LNA.replace(
+        'aliases = ["Libyan National Army"]', 'former_names = ["Operation Dignity"]'
+    )
+    actors += '\n[[actor]]\nid = "m"\nname = "Misratan forces"\nkind = "armed_group"\n'
+    actors += 'demonyms = ["Misratan"]\n'
+    watchlist = load_watchlist(*write_watchlist(tmp_path, actors, SIRTE))
+    assert "Operation Dignity" in watchlist.entities["lna"].names
+    assert watchlist.entities["m"].demonyms == ("Misratan",)

@@ -1,16 +1,19 @@
 """The watchlist: actors and places a person reads and edits in TOML, validated on load.
 
-`actors.toml` holds `[[actor]]` tables (id, name, kind, aliases, member_of, part_of);
-`places.toml` holds `[[place]]` tables (id, name, kind, lat, lon, parent, aliases). Links make
-the hierarchy: a person's organisation, a unit's parent force, a district's city. A tag carries
-the chain of its entity's parents, so a query or a rule for the LNA finds a report that names
-only Haftar, and one for Sirte finds a report that names only Hay al-Gizah.
+`actors.toml` holds `[[actor]]` tables (id, name, kind, aliases, former_names, demonyms,
+member_of, part_of); the places files hold `[[place]]` tables (id, name, kind, lat, lon, parent,
+aliases, and the gazetteer ids osm and geonames). Both may give `ambiguous` (names the entry
+shares with another entry, or with words outside the watchlist) and `unless_near` (words that,
+close to a mention, say the name means something else: Tripoli near Lebanon). Links make the
+hierarchy: a person's organisation, a unit's parent force, a district's city. A tag carries the
+chain of its entity's parents, so a query or a rule for the LNA finds a report that names only
+Haftar, and one for Sirte finds a report that names only Hay al-Gizah.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitor.errors import WatchlistError
 from monitor.model import TagKind
+from monitor.tag.fold import name_keys, words
 from monitor.validation import validation_problems
 
 ActorKind = Literal[
@@ -31,13 +35,6 @@ ActorKind = Literal[
     "person",
 ]
 _ID = r"^[a-z0-9][a-z0-9_]*$"
-# What may stand between the words of a name, and what counts as an apostrophe. The tagger builds
-# its patterns and `alias_key` its keys from these same two classes, so whatever a pattern
-# matches finds its entry.
-SEPARATOR = r"[\s\-\u2010\u2011\u2012\u2013\u2014]+"
-APOSTROPHE = r"['\u2018\u2019\u02bc\u02bb`´]"
-_SEPARATORS = re.compile(SEPARATOR)
-_APOSTROPHES = re.compile(APOSTROPHE)
 
 
 class _Entry(BaseModel):
@@ -46,6 +43,8 @@ class _Entry(BaseModel):
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1)
     aliases: list[str] = []
+    ambiguous: list[str] = []
+    unless_near: list[str] = []
 
     @property
     def parents(self) -> tuple[str, ...]:
@@ -54,6 +53,8 @@ class _Entry(BaseModel):
 
 class _Actor(_Entry):
     kind: ActorKind
+    former_names: list[str] = []
+    demonyms: list[str] = []
     member_of: list[str] = []
     part_of: list[str] = []
 
@@ -67,6 +68,8 @@ class _Place(_Entry):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     parent: str = ""
+    osm: int | None = None
+    geonames: int | None = None
 
     @property
     def parents(self) -> tuple[str, ...]:
@@ -83,12 +86,15 @@ class Entity:
     kind: str
     aliases: tuple[str, ...]
     parents: tuple[str, ...]
+    ambiguous: tuple[str, ...] = ()
+    demonyms: tuple[str, ...] = ()
+    unless_near: tuple[str, ...] = ()
     lat: float | None = None
     lon: float | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
-        """The canonical name and every alias, each once."""
+        """The canonical name and every alias (former names included), each once."""
         return tuple(dict.fromkeys((self.name, *self.aliases)))
 
 
@@ -102,11 +108,13 @@ def is_acronym(alias: str) -> bool:
     )
 
 
-def alias_key(text: str, *, acronym: bool) -> str:
-    """How an alias and a matched text are compared: separators and apostrophes unified, case
-    folded unless the alias is an acronym."""
-    key = _APOSTROPHES.sub("'", _SEPARATORS.sub(" ", text.strip()))
-    return key if acronym else key.casefold()
+def alias_key(name: str) -> tuple[str, ...]:
+    """What two names must share to be the same name: acronyms their words as written, other
+    names their folded words without articles (see `monitor.tag.fold`). Empty for a name with
+    no words."""
+    if is_acronym(name):
+        return ("=", *(w.text for w in words(name)))
+    return name_keys(name)
 
 
 class _CycleError(ValueError):
@@ -116,8 +124,10 @@ class _CycleError(ValueError):
 class Watchlist:
     """Entities by id, with their parent chains resolved. Raises ValueError on a cycle."""
 
-    def __init__(self, entities: list[Entity]) -> None:
+    def __init__(self, entities: list[Entity], *, curated: Iterable[str] | None = None) -> None:
         self.entities: dict[str, Entity] = {e.id: e for e in entities}
+        # The hand-kept entries (actors and curated places), as against gazetteer imports.
+        self.curated = frozenset(self.entities if curated is None else curated)
         self._ancestors = {e.id: self._chain(e.id) for e in entities}
 
     def _chain(self, entity_id: str) -> tuple[str, ...]:
@@ -169,41 +179,58 @@ def _parse(path: Path, table: str, model: type[_Entry]) -> list[_Entry]:
     return parsed
 
 
-def load_watchlist(actors_path: Path, places_path: Path) -> Watchlist:
-    """Read and validate both watchlist files.
+def load_watchlist(actors_path: Path, places_paths: Path | Sequence[Path]) -> Watchlist:
+    """Read and validate the actors file and the places files: the curated places first, then
+    any gazetteers (a place's parent may be in any of them). The actors and the first places
+    file make `Watchlist.curated`.
 
     Raises WatchlistError naming the file and the entry for: unreadable or invalid TOML, an
     unknown key or wrong type, a duplicate id, a place without coordinates, a link to an unknown
-    id, a cycle of links, or an alias claimed by two entities.
+    id, a cycle of links, a name without words, or a name claimed by two entities where neither
+    lists it under `ambiguous` (the rule that lets them share it).
     """
+    if isinstance(places_paths, Path):
+        places_paths = [places_paths]
     sources: list[tuple[Path, TagKind, _Entry]] = [
         (actors_path, TagKind.ACTOR, entry) for entry in _parse(actors_path, "actor", _Actor)
-    ] + [(places_path, TagKind.PLACE, entry) for entry in _parse(places_path, "place", _Place)]
+    ]
+    for places_path in places_paths:
+        sources += [
+            (places_path, TagKind.PLACE, entry) for entry in _parse(places_path, "place", _Place)
+        ]
 
-    seen: dict[str, Path] = {}
-    for path, _, entry in sources:
+    seen: dict[str, tuple[Path, TagKind]] = {}
+    for path, category, entry in sources:
         if entry.id in seen:
-            raise WatchlistError(f"{path}: '{entry.id}': duplicate id (also in {seen[entry.id]})")
-        seen[entry.id] = path
+            raise WatchlistError(
+                f"{path}: '{entry.id}': duplicate id (also in {seen[entry.id][0]})"
+            )
+        seen[entry.id] = (path, category)
     for path, category, entry in sources:
         for parent in entry.parents:
             if parent not in seen:
                 raise WatchlistError(f"{path}: '{entry.id}': links to unknown id '{parent}'")
-            if category is TagKind.PLACE and seen[parent] != path:
+            if category is TagKind.PLACE and seen[parent][1] is not TagKind.PLACE:
                 raise WatchlistError(f"{path}: '{entry.id}': parent '{parent}' is not a place")
 
-    claimed: dict[str, str] = {}
+    curated = {e.id for path, _, e in sources if not places_paths or path in places_paths[:1]}
+    curated |= {e.id for path, _, e in sources if path == actors_path}
+    owners: dict[tuple[str, ...], str] = {}  # a name's one plain (not ambiguous) owner
     entities: list[Entity] = []
     for path, category, entry in sources:
-        names = tuple(dict.fromkeys((entry.name, *entry.aliases)))
-        for name in names:
-            if not name.strip():
-                raise WatchlistError(f"{path}: '{entry.id}': empty alias")
-            key = alias_key(name, acronym=is_acronym(name))
-            owner = claimed.setdefault(key, entry.id)
+        former = getattr(entry, "former_names", [])
+        names = tuple(dict.fromkeys((entry.name, *entry.aliases, *former)))
+        shared = tuple(dict.fromkeys(entry.ambiguous))
+        demonyms = tuple(getattr(entry, "demonyms", []))
+        for name in (*names, *shared, *demonyms, *entry.unless_near):
+            if not alias_key(name):
+                raise WatchlistError(f"{path}: '{entry.id}': name '{name}' has no words")
+        for name in (*names, *demonyms):
+            owner = owners.setdefault(alias_key(name), entry.id)
             if owner != entry.id:
                 raise WatchlistError(
-                    f"{path}: '{entry.id}': alias '{name}' is already claimed by '{owner}'"
+                    f"{path}: '{entry.id}': name '{name}' is already claimed by '{owner}'"
+                    " (list it under ambiguous in one of them to share it)"
                 )
         entities.append(
             Entity(
@@ -213,11 +240,14 @@ def load_watchlist(actors_path: Path, places_path: Path) -> Watchlist:
                 kind=entry.kind,  # type: ignore[attr-defined]
                 aliases=tuple(a for a in names if a != entry.name),
                 parents=entry.parents,
+                ambiguous=tuple(n for n in shared if n not in names),
+                demonyms=demonyms,
+                unless_near=tuple(entry.unless_near),
                 lat=getattr(entry, "lat", None),
                 lon=getattr(entry, "lon", None),
             )
         )
     try:
-        return Watchlist(entities)
+        return Watchlist(entities, curated=curated)
     except _CycleError as e:
-        raise WatchlistError(f"{seen[str(e)]}: '{e}': its links form a cycle") from e
+        raise WatchlistError(f"{seen[str(e)][0]}: '{e}': its links form a cycle") from e
