@@ -14,8 +14,9 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def entity_list(tags: Sequence[Tag], kind: TagKind) -> list[dict[str, Any]]:
-    """One object per entity, in order of first mention, with that mention's text and span and
-    the number of mentions."""
+    """One object per entity, in order of first mention, with that mention's text, span, how it
+    matched (exact, alias, folded, arabic, fuzzy, demonym) and its score, and the number of
+    mentions."""
     entities: dict[str, dict[str, Any]] = {}
     for tag in tags:
         if tag.kind is not kind:
@@ -32,6 +33,7 @@ def entity_list(tags: Sequence[Tag], kind: TagKind) -> list[dict[str, Any]]:
             "start": tag.start,
             "end": tag.end,
             "method": tag.method,
+            "score": tag.score,
             "mentions": 1,
             "parents": list(tag.parents),
         }
