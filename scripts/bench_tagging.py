@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.config import default_config_dir  # noqa: E402
+from monitor.config import CONFIG_FILE, default_config_dir, load_settings  # noqa: E402
 from monitor.tag import Tagger, Watchlist, load_watchlist  # noqa: E402
 from monitor.tag import fold as fold_module  # noqa: E402
 
@@ -104,12 +104,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed of the corpus")
     args = parser.parse_args()
 
-    config = default_config_dir()
-    watchlist = load_watchlist(
-        config / "actors.toml",
-        [config / "places.toml"]
-        + ([config / "gazetteer.toml"] if (config / "gazetteer.toml").is_file() else []),
-    )
+    files = load_settings(default_config_dir() / CONFIG_FILE, env={}).settings.watchlist
+    watchlist = load_watchlist(Path(files.actors), files.places_files)
     texts = corpus(args.reports, args.seed)
     megabytes = sum(len(t.encode()) for t in texts) / 1e6
 

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.config import default_config_dir  # noqa: E402
-from monitor.model import TagKind  # noqa: E402
+from monitor.config import CONFIG_FILE, default_config_dir, load_settings  # noqa: E402
+from monitor.model import Tag, TagKind  # noqa: E402
 from monitor.tag import Tagger, Watchlist, load_watchlist  # noqa: E402
 
 MARKUP = re.compile(r"\[\[(.+?)\|([a-z0-9_]+)\]\]")
@@ -150,18 +150,17 @@ def evaluate(
     return scores
 
 
-def _context(text: str, span: object) -> str:
-    start, end = span.start, span.end  # type: ignore[attr-defined]
-    entity_id = span.entity_id  # type: ignore[attr-defined]
+def _context(text: str, span: Span | Tag) -> str:
+    start, end, entity_id = span.start, span.end, span.entity_id
     left = text[max(0, start - 30) : start].replace("\n", " ")
     right = text[end : end + 30].replace("\n", " ")
     return f"{entity_id:<24} ...{left}[{text[start:end]}]{right}..."
 
 
 def default_tagger() -> Tagger:
-    config = default_config_dir()
-    places = [config / "places.toml", config / "gazetteer.toml"]
-    return Tagger(load_watchlist(config / "actors.toml", [p for p in places if p.is_file()]))
+    """A tagger of the watchlist the shipped configuration names."""
+    files = load_settings(default_config_dir() / CONFIG_FILE, env={}).settings.watchlist
+    return Tagger(load_watchlist(Path(files.actors), files.places_files))
 
 
 def main() -> int:

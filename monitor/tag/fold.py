@@ -72,12 +72,17 @@ def is_arabic(word: str) -> bool:
     return any("\u0600" <= c <= "\u06ff" for c in word)
 
 
+def bare(word: str) -> str:
+    """A word without a possessive 's (Haftar's -> Haftar)."""
+    if len(word) > 2 and word[-1] in "sS" and word[-2] in _APOSTROPHES:
+        return word[:-2]
+    return word
+
+
 @lru_cache(maxsize=65536)
 def fold_word(word: str) -> str:
     """The comparison key of one word (a match of `WORD`)."""
-    key = word.casefold()
-    if len(key) > 2 and key[-1] == "s" and key[-2] in _APOSTROPHES:
-        key = key[:-2]  # possessive
+    key = bare(word).casefold()
     if key.isascii():
         return key.replace("'", "").replace("`", "") if ("'" in key or "`" in key) else key
     key = unicodedata.normalize("NFKD", key).translate(_TABLE)
@@ -114,10 +119,8 @@ def words(text: str) -> list[Word]:
     """The words of `text`; a possessive 's is left out of a word's span (Haftar's -> Haftar)."""
     found = []
     for m in WORD.finditer(text):
-        word, end = m.group(), m.end()
-        if len(word) > 2 and word[-1] in "sS" and word[-2] in _APOSTROPHES:
-            word, end = word[:-2], end - 2
-        found.append(Word(m.start(), end, word, fold_word(word)))
+        word = bare(m.group())
+        found.append(Word(m.start(), m.start() + len(word), word, fold_word(word)))
     return found
 
 

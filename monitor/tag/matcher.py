@@ -54,6 +54,7 @@ from monitor.tag.fold import (
     JOINER,
     WORD,
     arabic_variants,
+    bare,
     fold_word,
     is_arabic,
     is_article,
@@ -69,7 +70,7 @@ NEAR_WORDS = 8
 FORCE_WORDS = frozenset(
     "force forces brigade brigades battalion battalions militia militias militiamen fighters "
     "troops soldiers units unit mercenaries jets warplanes drones aircraft airstrikes army "
-    "navy military army special commandos gunmen".split()
+    "navy military special commandos gunmen".split()
 )
 # Words a hyphen joins to a demonym to the same effect ("Misratan-led", "Turkish-backed").
 LINK_WORDS = frozenset("led backed aligned allied affiliated dominated supported funded".split())
@@ -144,11 +145,11 @@ class _Text:
         """Where a mention beginning at word i starts: at an article joined to it, if any."""
         if i > 0 and self.article(i - 1) and self.joined(i - 1):
             return self.offsets[2 * i - 2]
-        return self.offsets[2 * i] if i else len(self.gaps[0])
+        return self.offsets[2 * i]
 
     def end(self, i: int) -> int:
         """Where word i ends, a possessive 's left out."""
-        return self.offsets[2 * i + 1] - (len(self.words[i]) - len(_bare(self.words[i])))
+        return self.offsets[2 * i + 1] - (len(self.words[i]) - len(bare(self.words[i])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,18 +255,15 @@ class Tagger:
             return None
         return self._corrected(key)
 
-    def _candidates(self, t: _Text, i: int) -> tuple[_Starting | None, float, bool]:
+    def _alternatives(self, t: _Text, i: int) -> tuple[_Starting | None, float, bool]:
+        """The names word i may begin though its key begins none: read without an Arabic
+        proclitic, or as a misspelling (with the similarity as its score)."""
         key = t.keys[i]
-        names = self._names.get(key)
-        if names:
-            return names, 1.0, False
         if not key.isascii():
             for variant in arabic_variants(key) if is_arabic(key) else ():
                 names = self._names.get(variant)
                 if names:
                     return names, 1.0, False
-            return _NONE
-        if len(key) < FUZZY_MIN_LETTERS:
             return _NONE
         corrected = self._fuzzy_key(t, i)
         if corrected is not None:
@@ -301,7 +299,7 @@ class Tagger:
 
     def _accepts(self, t: _Text, i: int, last: int, name: _Name) -> bool:
         if name.written is not None:
-            if tuple(map(_bare, t.words[i : last + 1])) != name.written:
+            if tuple(map(bare, t.words[i : last + 1])) != name.written:
                 return False
             # Two capitals in shouted text ("WHERE IS THE MONEY", "JOIN US") are a word.
             return len(name.written[0]) > 2 or not (t.shouted(i - 1) or t.shouted(last + 1))
@@ -339,7 +337,7 @@ class Tagger:
             starting = names_of.get(key)
             first_score, fuzzy = 1.0, False
             if starting is None:
-                starting, first_score, fuzzy = self._candidates(t, i)
+                starting, first_score, fuzzy = self._alternatives(t, i)
                 if starting is None:
                     continue
             if i + 1 >= n:
@@ -468,14 +466,4 @@ class Tagger:
 
 _JOINER = JOINER.fullmatch
 _SPLIT = re.compile(f"({WORD.pattern})").split
-_APOSTROPHE_CHARS = "'\u2018\u2019\u02bc\u02bb\u02be\u02bf`\u00b4"
-
-
-def _bare(word: str) -> str:
-    """A word without a possessive 's."""
-    if len(word) > 2 and word[-1] in "sS" and word[-2] in _APOSTROPHE_CHARS:
-        return word[:-2]
-    return word
-
-
 _NONE: tuple[_Starting | None, float, bool] = (None, 0.0, False)

@@ -213,8 +213,7 @@ def load_watchlist(actors_path: Path, places_paths: Path | Sequence[Path]) -> Wa
             if category is TagKind.PLACE and seen[parent][1] is not TagKind.PLACE:
                 raise WatchlistError(f"{path}: '{entry.id}': parent '{parent}' is not a place")
 
-    curated = {e.id for path, _, e in sources if not places_paths or path in places_paths[:1]}
-    curated |= {e.id for path, _, e in sources if path == actors_path}
+    curated = {e.id for path, _, e in sources if path == actors_path or path in places_paths[:1]}
     owners: dict[tuple[str, ...], str] = {}  # a name's one plain (not ambiguous) owner
     entities: list[Entity] = []
     for path, category, entry in sources:
