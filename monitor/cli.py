@@ -19,11 +19,10 @@ import click
 from monitor import __version__
 from monitor.alert import ConsoleNotifier
 from monitor.config import LoadedSettings, load_settings
-from monitor.dedup import DedupPolicy
 from monitor.errors import ConfigError, InputError, MonitorError, StoreError
 from monitor.model import Status, StoredReport, TagKind, Verdict
 from monitor.output import names, report_json, shorten
-from monitor.pipeline import Outcome, Pipeline, rules_from_settings
+from monitor.pipeline import Outcome, Pipeline, dedup_policy, rules_from_settings, story_policy
 from monitor.replay import plan, replay
 from monitor.sources import InputFile, Skipped
 from monitor.store import SqlStore
@@ -115,9 +114,8 @@ def replay_command(
             tagger=Tagger(watchlist),
             rules=rules,
             notifier=None if dry_run else ConsoleNotifier(),
-            policy=DedupPolicy(
-                near_threshold=settings.dedup.near_threshold, min_words=settings.dedup.min_words
-            ),
+            policy=dedup_policy(settings),
+            story_policy=story_policy(settings),
         )
 
         def on_outcome(outcome: Outcome) -> None:
@@ -129,6 +127,7 @@ def replay_command(
                     report_id=outcome.report_id,
                     report=outcome.report,
                     verdict=outcome.verdict,
+                    story_id=outcome.story_id,
                     tags=outcome.tags,
                     alerts=outcome.alerts,
                 )
@@ -160,7 +159,8 @@ def replay_command(
             )
     alerts = ", ".join(f"{n} {status}" for status, n in sorted(summary.alerts.items())) or "none"
     _err(
-        f"{summary.reports} report(s): {summary.new} new, {summary.duplicate} duplicate; "
+        f"{summary.reports} report(s): {summary.new} new, {summary.duplicate} duplicate, "
+        f"{summary.seen} seen; "
         f"alerts: {alerts}; {summary.failed} input(s) failed"
         + ("; dry run, nothing stored" if dry_run else f"; stored in {store.name}")
     )
@@ -184,6 +184,10 @@ def _outcome_line(outcome: Outcome) -> str:
     status = verdict.status.value
     if verdict.status is Status.DUPLICATE:
         status += f" of {verdict.duplicate_of} ({verdict.reason})"
+    elif verdict.status is Status.SEEN:
+        status += f" ({verdict.reason})"
+    elif outcome.story_id is not None and outcome.story_id != outcome.report_id:
+        status += f", story {outcome.story_id}"
     tags = names(outcome.tags, TagKind.ACTOR) + names(outcome.tags, TagKind.PLACE)
     return (
         f"{outcome.report_id:>6}  {status:<24} {outcome.ref}\n"
@@ -250,6 +254,7 @@ def reports_command(
                     report_id=stored.id,
                     report=stored.report,
                     verdict=_verdict_of(stored),
+                    story_id=stored.story_id,
                     tags=stored.tags,
                     alerts=store.alerts_of(stored.id),
                 )

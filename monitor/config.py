@@ -58,6 +58,20 @@ class WatchlistSettings(_Section):
 class DedupSettings(_Section):
     near_threshold: float = Field(gt=0.0, le=1.0)
     min_words: int = Field(ge=1)
+    sampling: int = Field(ge=1)
+    head: int = Field(ge=0)
+    min_shared: float = Field(gt=0.0, le=1.0)
+    max_compared: int = Field(ge=1)
+    key_postings: int = Field(ge=1)
+    window_days: int = Field(ge=1)
+
+
+class StorySettings(_Section):
+    days: int = Field(ge=0)
+    min_shared: int = Field(ge=1)
+    min_overlap: float = Field(gt=0.0, le=1.0)
+    lead_words: int = Field(ge=1)
+    max_candidates: int = Field(ge=1)
 
 
 class RuleSettings(_Section):
@@ -78,6 +92,7 @@ class Settings(_Section):
     database: DatabaseSettings
     watchlist: WatchlistSettings
     dedup: DedupSettings
+    stories: StorySettings
     alerts: AlertSettings
 
     @property

@@ -44,24 +44,31 @@ class Report:
 
 
 class Status(StrEnum):
-    """How a report relates to what is stored."""
+    """How a report relates to what is stored: `seen` (the same item again, not stored twice),
+    `duplicate` (the same report republished or lightly edited) or `new`."""
 
     NEW = "new"
     DUPLICATE = "duplicate"
+    SEEN = "seen"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Verdict:
     """The dedup stage's decision for one report.
 
-    `reason` is how a duplicate was recognised: `guid`, `url`, `content` (the same words) or
-    `near` (a near-duplicate, with `score` its containment in [0, 1]).
+    `reason` is how it was recognised: `guid`, `url` or `content` (the same title and words) for
+    `seen`, whose `same_as` is the stored report it is; `near` for a duplicate, with `score` its
+    containment in [0, 1]. `duplicate_of` is the original a duplicate copies (for `seen`, the
+    original of the stored report, if that one was a duplicate). `story_id` is the story of the
+    original, when dedup knows it; the story stage decides it for a `new` report.
     """
 
     status: Status
     duplicate_of: int | None = None
+    same_as: int | None = None
     reason: str | None = None
     score: float | None = None
+    story_id: int | None = None
 
 
 class TagKind(StrEnum):
@@ -115,6 +122,7 @@ class StoredReport:
     report: Report
     status: Status
     duplicate_of: int | None
+    story_id: int | None = None
     tags: tuple[Tag, ...] = ()
     input_ref: str | None = None
 

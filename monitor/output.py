@@ -50,6 +50,7 @@ def report_json(
     report_id: int,
     report: Report,
     verdict: Verdict,
+    story_id: int | None,
     tags: Sequence[Tag],
     alerts: Sequence[StoredAlert],
 ) -> dict[str, Any]:
@@ -58,6 +59,7 @@ def report_json(
         "report_id": report_id,
         "status": verdict.status.value,
         "duplicate_of": verdict.duplicate_of,
+        "story_id": story_id,
         "match": verdict.reason,
         "score": verdict.score,
         "title": report.title,

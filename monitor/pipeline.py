@@ -1,37 +1,58 @@
-"""The pipeline: sources -> normalize -> dedup -> tag -> store -> alert, one report at a time.
+"""The pipeline: sources -> normalize -> dedup -> tag -> story -> store -> alert, one report at a
+time.
 
 `Pipeline.process` is what every driver (replay, and later the daemon) calls for each entry. The
 decisions are pure functions of their inputs (`to_report`, `fingerprint`, `decide`, `Tagger.tag`,
-`route`); the side effects are at the edges: one read for exact keys, one transaction to store
-the report with its alerts, then the outbox is delivered.
+`signature`, `choose`, `route`); the side effects are at the edges: reads for exact keys, for
+the originals sharing retrieval keys and for the stories of nearby days, one transaction to store
+the report with its alerts, keys and signature, then the outbox is delivered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from monitor.alert import Notifier, Rule, deliver_pending, route
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
-from monitor.dedup import DedupPolicy, NearIndex, decide, fingerprint
-from monitor.dedup.decide import DEFAULT_POLICY
-from monitor.dedup.fingerprint import words_of
+from monitor.dedup import (
+    DEFAULT_POLICY,
+    Boilerplate,
+    Candidate,
+    DedupPolicy,
+    Fingerprint,
+    body_words,
+    decide,
+    encode_words,
+    fingerprint,
+    identity,
+    rank,
+    seen,
+)
 from monitor.errors import ConfigError
 from monitor.model import Entry, Report, Status, StoredAlert, Tag, TagKind, Verdict
 from monitor.normalize import to_report
 from monitor.store import Store
+from monitor.story import DEFAULT_STORY_POLICY, StoryPolicy, choose, signature
 from monitor.tag import Tagger, Watchlist
+
+# Places too wide to say where an event happened: they never make two reports one story.
+BROAD_PLACE_KINDS = frozenset({"country", "region"})
+WINDOW_REFRESH = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Outcome:
-    """What became of one entry."""
+    """What became of one entry. `report_id` is the stored report: this one, or for `seen`
+    the one it is the same item as. `story_id` is the story it belongs to."""
 
     ref: str
     report_id: int
     report: Report
     verdict: Verdict
+    story_id: int | None
     tags: tuple[Tag, ...]
     alerts: tuple[StoredAlert, ...]
     warnings: tuple[str, ...] = ()
@@ -66,11 +87,21 @@ def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: s
     return rules
 
 
+def dedup_policy(settings: Settings) -> DedupPolicy:
+    return DedupPolicy(**settings.dedup.model_dump())
+
+
+def story_policy(settings: Settings) -> StoryPolicy:
+    return StoryPolicy(**settings.stories.model_dump())
+
+
 class Pipeline:
     """Runs entries through every stage against one store.
 
     `notifier` None leaves alerts pending in the outbox (a dry run, or a driver that delivers
-    them itself).
+    them itself). What the pipeline keeps in memory (each source's boilerplate, the start of the
+    dedup window) is a cache of the store; everything dedup and stories need is in the store,
+    written with each report, so a restarted process carries on where the last one stopped.
     """
 
     def __init__(
@@ -81,6 +112,7 @@ class Pipeline:
         rules: Sequence[Rule],
         notifier: Notifier | None,
         policy: DedupPolicy = DEFAULT_POLICY,
+        story_policy: StoryPolicy = DEFAULT_STORY_POLICY,
         clock: Clock = utc_now,
     ) -> None:
         self.store = store
@@ -88,12 +120,42 @@ class Pipeline:
         self.rules = tuple(rules)
         self.notifier = notifier
         self.policy = policy
+        self.story_policy = story_policy
         self.clock = clock
-        self.index = NearIndex()
-        self.index.extend((report_id, words_of(text)) for report_id, text in store.originals())
+        self.boilerplate = Boilerplate(store.recent_texts)
+        self.broad_places = frozenset(
+            e.id
+            for e in tagger.watchlist.entities.values()
+            if e.category is TagKind.PLACE and e.kind in BROAD_PLACE_KINDS
+        )
+        self._window: tuple[datetime, int] | None = None
+
+    def _window_start(self) -> int:
+        """The first report id inside the dedup window, looked up again every few minutes."""
+        now = self.clock()
+        if self._window is None or now - self._window[0] > WINDOW_REFRESH:
+            since = now - timedelta(days=self.policy.window_days)
+            self._window = (now, self.store.window_start(since))
+        return self._window[1]
+
+    def _candidates(self, fp: Fingerprint) -> tuple[list[Candidate], dict[int, int]]:
+        """The originals worth comparing with `fp`, and how many originals hold each key."""
+        shared, key_counts, postings = self.store.key_postings(
+            fp.keys, since_id=self._window_start()
+        )
+        chosen = rank(len(fp.keys), shared, key_counts, self.policy)
+        candidates = [
+            Candidate(
+                report_id=report_id,
+                words=encode_words(body_words(text, self.boilerplate.of(source))),
+                story_id=story_id,
+            )
+            for report_id, source, text, story_id in self.store.originals_text(chosen)
+        ]
+        return candidates, postings
 
     def process(self, entry: Entry) -> Outcome:
-        """Normalize, dedup, tag, store and alert one entry.
+        """Normalize, dedup, tag, group, store and alert one entry.
 
         Raises InputError (nothing is left of the entry) or StoreError (the database failed;
         nothing of this entry was stored).
@@ -104,9 +166,46 @@ class Pipeline:
             warnings.append(
                 f"unreadable published date {str(entry.published)[:60]!r}, kept without one"
             )
-        fp = fingerprint(report)
-        verdict = decide(fp, self.store.find_exact(fp), self.index.candidates(fp), self.policy)
+        known = identity(report)
+        exact = self.store.find_exact(known)
+        if exact is not None:
+            verdict = seen(exact)
+            return Outcome(
+                ref=entry.ref,
+                report_id=exact.report_id,
+                report=report,
+                verdict=verdict,
+                story_id=verdict.story_id,
+                tags=(),
+                alerts=(),
+                warnings=tuple(warnings),
+            )
+        boilerplate = self.boilerplate.of(report.source)
+        fp = fingerprint(
+            report, boilerplate, sampling=self.policy.sampling, head=self.policy.head, known=known
+        )
+        candidates, postings = self._candidates(fp)
+        verdict = decide(fp, None, candidates, self.policy)
         tags = self.tagger.tag(report)
+        sig = None
+        keys: list[int] = []
+        story_id = verdict.story_id
+        if verdict.status is Status.NEW:
+            sig = signature(
+                report,
+                tags,
+                broad=self.broad_places,
+                boilerplate=boilerplate,
+                policy=self.story_policy,
+            )
+            nearby = self.store.story_candidates(
+                sig.keys(),
+                first_day=sig.day - self.story_policy.days,
+                last_day=sig.day + self.story_policy.days,
+                limit=self.story_policy.max_candidates,
+            )
+            story_id = choose(sig, nearby, self.story_policy)
+            keys = [k for k in fp.keys if postings.get(k, 0) < self.policy.key_postings]
         intents = route(report, verdict, tags, self.rules)
         added = self.store.add(
             report=report,
@@ -115,9 +214,12 @@ class Pipeline:
             tags=tags,
             alerts=intents,
             input_ref=entry.ref,
+            keys=keys,
+            signature=sig,
+            story_id=story_id,
         )
         if verdict.status is Status.NEW:
-            self.index.add(added.report_id, fp.words)
+            self.boilerplate.learn(report.source, report.text)
         if self.notifier is not None and added.alert_ids:
             deliver_pending(self.store, self.notifier)
         return Outcome(
@@ -125,6 +227,7 @@ class Pipeline:
             report_id=added.report_id,
             report=report,
             verdict=verdict,
+            story_id=added.story_id,
             tags=tags,
             alerts=tuple(self.store.alerts_of(added.report_id)) if added.alert_ids else (),
             warnings=tuple(warnings),

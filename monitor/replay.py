@@ -17,12 +17,13 @@ from monitor.sources import InputFile, Skipped, discover, read_input
 class ReplaySummary:
     new: int = 0
     duplicate: int = 0
+    seen: int = 0
     failed: int = 0
     alerts: dict[str, int] = field(default_factory=dict)
 
     @property
     def reports(self) -> int:
-        return self.new + self.duplicate
+        return self.new + self.duplicate + self.seen
 
 
 def plan(paths: Iterable[str | Path]) -> list[InputFile | InputError | Skipped]:
@@ -63,8 +64,10 @@ def replay(
                 continue
             if outcome.verdict.status is Status.NEW:
                 summary.new += 1
-            else:
+            elif outcome.verdict.status is Status.DUPLICATE:
                 summary.duplicate += 1
+            else:
+                summary.seen += 1
             for alert in outcome.alerts:
                 summary.alerts[alert.status.value] = summary.alerts.get(alert.status.value, 0) + 1
             on_outcome(outcome)

@@ -41,11 +41,12 @@ def test_replay_of_the_seeds_then_again(tmp_path: Path, db: str) -> None:
     second = run_monitor("replay", str(SEEDS), "--db", db, "--json", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     again = _objects(second.stdout)
-    assert [o["status"] for o in again] == ["duplicate"] * 5
-    assert [o["duplicate_of"] for o in again] == [o["report_id"] for o in objects]
+    assert [o["status"] for o in again] == ["seen"] * 5
+    assert [o["report_id"] for o in again] == [o["report_id"] for o in objects]
+    assert [o["story_id"] for o in again] == [o["report_id"] for o in objects]
     assert all(o["alerts"] == [] for o in again)
     assert "── alert" not in second.stderr
-    assert "0 new, 5 duplicate" in second.stderr
+    assert "0 new, 0 duplicate, 5 seen" in second.stderr
 
 
 def test_edited_copies_replay_as_duplicates(tmp_path: Path, db: str) -> None:
@@ -231,4 +232,4 @@ def test_replay_of_a_feed_file(tmp_path: Path, db: str) -> None:
     assert first["published"] == "2016-09-03T08:00:00Z"
     assert first["url"] == "https://wire.example/a?utm_source=rss"
     assert {a["id"] for a in first["actors"]} == {"bunyan_al_marsus", "isis"}
-    assert (second["status"], second["duplicate_of"]) == ("duplicate", first["report_id"])
+    assert (second["status"], second["report_id"]) == ("seen", first["report_id"])

@@ -42,7 +42,7 @@ def _replay(pipeline: Pipeline, *paths: Path):
     return summary, outcomes, errors
 
 
-def test_seeds_are_new_then_duplicates(db_url: str, tagger: Tagger, clock: Clock) -> None:
+def test_seeds_are_new_then_seen(db_url: str, tagger: Tagger, clock: Clock) -> None:
     notifier = RecordingNotifier()
     with SqlStore.open(db_url, clock=clock) as store:
         summary, first, errors = _replay(_pipeline(store, tagger, clock, notifier), SEEDS)
@@ -53,8 +53,10 @@ def test_seeds_are_new_then_duplicates(db_url: str, tagger: Tagger, clock: Clock
         assert {m.id for m in notifier.sent[2].actors} >= {"isis", "gna", "lna"}
 
         summary, second, _ = _replay(_pipeline(store, tagger, clock, notifier), SEEDS)
-        assert (summary.new, summary.duplicate) == (0, 5)
-        assert [o.verdict.duplicate_of for o in second] == [o.report_id for o in first]
+        assert (summary.new, summary.duplicate, summary.seen) == (0, 0, 5)
+        assert [o.report_id for o in second] == [o.report_id for o in first]
+        assert [o.story_id for o in first] == [o.report_id for o in first]  # five stories
+        assert store.count() == 5
         assert all(o.alerts == () for o in second)
         assert len(notifier.sent) == 5
 
@@ -145,3 +147,83 @@ def test_an_unreadable_date_is_a_warning_not_a_failure(
         )
     assert outcome.report.published is None
     assert outcome.warnings and "last Tuesday" in outcome.warnings[0]
+
+
+STORIES = Path(__file__).parent / "data" / "stories"
+COPIES = {**copies.EDITS, "excerpt": copies.excerpt}
+
+
+def test_seed_copies_are_duplicates_and_other_outlets_join_the_seeds_stories(
+    db_url: str, tagger: Tagger, clock: Clock, tmp_path: Path
+) -> None:
+    folder = tmp_path / "Syndicator"  # a text file's source is its folder
+    folder.mkdir()
+    for path in sorted(SEEDS.glob("*.txt")):
+        for name, edit in COPIES.items():
+            copy = folder / f"{path.stem}-{name.replace(' ', '_')}.txt"
+            copy.write_text(edit(path.read_text("utf-8")), "utf-8")
+    with SqlStore.open(db_url, clock=clock) as store:
+        pipeline = _pipeline(store, tagger, clock, RecordingNotifier())
+        _, seeds, _ = _replay(pipeline, SEEDS)
+        assert [o.verdict.status for o in seeds] == [Status.NEW] * 5
+        assert [o.story_id for o in seeds] == [o.report_id for o in seeds]
+        summary, outcomes, errors = _replay(pipeline, folder)
+        assert errors == [] and summary.duplicate == 5 * len(COPIES)
+        for outcome in outcomes:
+            seed = seeds[int(Path(outcome.ref).name[:3])]
+            assert outcome.verdict.duplicate_of == seed.report_id, outcome.ref
+            assert outcome.story_id == seed.report_id
+            assert outcome.alerts == ()
+        for path in sorted(STORIES.glob("*.txt")):
+            seed = int(path.name[:3])
+            entry = Entry(ref=path.name, source="Other outlet", body=path.read_text("utf-8"))
+            outcome = pipeline.process(entry)
+            assert outcome.verdict.status is Status.NEW, path.name
+            assert outcome.story_id == seeds[seed].report_id, path.name
+            assert store.get(outcome.report_id).story_id == seeds[seed].report_id  # type: ignore[union-attr]
+
+
+def _with(footer: str, body: str) -> str:
+    return body + "\n\n" + footer
+
+
+FOOTER_A = " ".join(
+    f"Blog footer line {i}: subscribe, share, and read our popular posts from this blog."
+    for i in range(12)
+)
+FOOTER_B = " ".join(
+    f"Wire standing text {i}: all rights reserved, republished by arrangement." for i in range(14)
+)
+BODIES = [
+    f"Report {i}: "
+    + " ".join(
+        f"{w}{i}"
+        for w in "clashes broke out near the port at dawn and "
+        "residents fled toward the hills while officials counted the damage".split()
+    )
+    for i in range(8)
+]
+
+
+def test_learned_boilerplate_neither_joins_distinct_reports_nor_hides_a_copy(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    def process(pipeline: Pipeline, source: str, text: str) -> Status:
+        return pipeline.process(Entry(ref=source, source=source, body=text)).verdict.status
+
+    with SqlStore.open(db_url, clock=clock) as store:
+        pipeline = _pipeline(store, tagger, clock)
+        for body in BODIES[:3]:
+            assert process(pipeline, "blog", _with(FOOTER_A, body)) is Status.NEW
+            assert process(pipeline, "wire", _with(FOOTER_B, body + " wire")) is Status.NEW
+        assert len(pipeline.boilerplate.of("blog")) == 1
+    # A new process learns the same from the store. Without it, the long footer would make the
+    # next blog report a near-duplicate of the first, and the wire's copy of it new.
+    with SqlStore.open(db_url, clock=clock) as store:
+        pipeline = _pipeline(store, tagger, clock)
+        assert process(pipeline, "blog", _with(FOOTER_A, BODIES[3])) is Status.NEW
+        outcome = pipeline.process(
+            Entry(ref="copy", source="wire", body=_with(FOOTER_B, BODIES[3]))
+        )
+        assert outcome.verdict.status is Status.DUPLICATE
+        assert outcome.verdict.duplicate_of == store.count() - 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,9 +14,11 @@ from monitor.dedup import fingerprint
 from monitor.errors import StoreError
 from monitor.model import AlertIntent, AlertStatus, Report, Status, TagKind, Verdict
 from monitor.store import SqlStore
+from monitor.story import Signature
 from monitor.tag import Tagger
 
 NEW = Verdict(status=Status.NEW)
+DUPLICATE = Verdict(status=Status.DUPLICATE, duplicate_of=1, reason="near")
 
 
 def _report(text: str, **fields: object) -> Report:
@@ -32,14 +35,24 @@ def _report(text: str, **fields: object) -> Report:
     return Report(**values)  # type: ignore[arg-type]
 
 
-def _add(store: SqlStore, tagger: Tagger, report: Report, verdict: Verdict = NEW, alerts=()):
+def _add(
+    store: SqlStore,
+    tagger: Tagger,
+    report: Report,
+    verdict: Verdict = NEW,
+    alerts=(),
+    keys: tuple[int, ...] = (),
+    **more,
+):
     return store.add(
         report=report,
-        fingerprint=fingerprint(report),
+        fingerprint=replace(fingerprint(report), keys=keys),
+        keys=keys,
         verdict=verdict,
         tags=tagger.tag(report),
         alerts=alerts,
         input_ref="test",
+        **more,
     )
 
 
@@ -56,40 +69,104 @@ def test_a_report_comes_back_as_it_went_in(db_url: str, tagger: Tagger, clock: C
     assert stored.tags == tagger.tag(report)
 
 
-def test_exact_keys_find_the_original(db_url: str, tagger: Tagger, clock: Clock) -> None:
+def test_exact_keys_find_the_stored_item(db_url: str, tagger: Tagger, clock: Clock) -> None:
     with SqlStore.open(db_url, clock=clock) as store:
         first = _add(
             store, tagger, _report("one", guid="g1", url="https://a.example/x?utm_source=t")
         )
-        copy = _report("two", guid="g1")
         dup = _add(
             store,
             tagger,
-            copy,
-            Verdict(status=Status.DUPLICATE, duplicate_of=first.report_id, reason="guid"),
+            _report("two", guid="g2"),
+            Verdict(status=Status.DUPLICATE, duplicate_of=first.report_id, reason="near"),
+            story_id=first.story_id,
         )
-        # guid within the same source, resolved to the original even via a duplicate's row
+        # guid within the same source
         match = store.find_exact(fingerprint(_report("three", guid="g1")))
         assert match is not None and (match.report_id, match.key) == (first.report_id, "guid")
         assert store.find_exact(fingerprint(_report("three", guid="g1", source="Other"))) is None
-        # canonical URL
-        match = store.find_exact(fingerprint(_report("four", url="https://A.example/x")))
+        # canonical URL, from any source
+        match = store.find_exact(
+            fingerprint(_report("four", url="https://A.example/x", source="S"))
+        )
         assert match is not None and (match.report_id, match.key) == (first.report_id, "url")
-        # identical words under another title
-        match = store.find_exact(fingerprint(_report("TWO!", title="Other")))
-        assert match is not None and (match.report_id, match.key) == (first.report_id, "content")
-        assert dup.report_id != first.report_id
+        # the same title and words; a stored duplicate is found as itself, with its original
+        match = store.find_exact(fingerprint(_report("TWO!", title="a title")))
+        assert match is not None and (match.report_id, match.key) == (dup.report_id, "content")
+        assert (match.duplicate_of, match.story_id) == (first.report_id, first.report_id)
+        assert store.find_exact(fingerprint(_report("two", title="Other"))) is None
 
 
-def test_originals_leave_out_duplicates(db_url: str, tagger: Tagger, clock: Clock) -> None:
+def test_a_new_report_opens_its_own_story_unless_given_one(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
     with SqlStore.open(db_url, clock=clock) as store:
         first = _add(store, tagger, _report("first text"))
-        _add(store, tagger, _report("copy"), Verdict(status=Status.DUPLICATE, duplicate_of=1))
-        second = _add(store, tagger, _report("second text"))
-        assert list(store.originals()) == [
-            (first.report_id, "first text"),
-            (second.report_id, "second text"),
-        ]
+        second = _add(store, tagger, _report("second text"), story_id=first.report_id)
+        assert first.story_id == first.report_id
+        assert second.story_id == first.report_id
+        assert store.get(second.report_id).story_id == first.report_id  # type: ignore[union-attr]
+
+
+def test_key_postings_count_shared_keys_inside_the_window(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        a = _add(store, tagger, _report("a"), keys=(1, 2, 3))
+        b = _add(store, tagger, _report("b"), keys=(2, 3, 4, 5))
+        _add(store, tagger, _report("c"), DUPLICATE, keys=(2, 3))  # duplicates are not indexed
+        shared, counts, postings = store.key_postings([2, 3, 5, 9], since_id=a.report_id)
+        assert shared == {a.report_id: 2, b.report_id: 3}
+        assert counts == {a.report_id: 3, b.report_id: 4}
+        assert postings == {2: 2, 3: 2, 5: 1}
+        shared, _, _ = store.key_postings([2, 3], since_id=b.report_id)
+        assert shared == {b.report_id: 2}
+        assert store.key_postings([], since_id=0) == ({}, {}, {})
+
+
+def test_the_window_starts_at_the_first_report_stored_since(db_url: str, tagger: Tagger) -> None:
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    with SqlStore.open(db_url, clock=lambda: now[0]) as store:
+        assert store.window_start(now[0]) == 1
+        a = _add(store, tagger, _report("a"))
+        now[0] += timedelta(days=10)
+        b = _add(store, tagger, _report("b"))
+        assert store.window_start(now[0] - timedelta(days=20)) == a.report_id
+        assert store.window_start(now[0] - timedelta(days=5)) == b.report_id
+        assert store.window_start(now[0] + timedelta(days=1)) == b.report_id + 1
+
+
+def test_recent_texts_are_a_sources_last_originals(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        for text in ("one", "two", "three"):
+            _add(store, tagger, _report(text))
+        _add(store, tagger, _report("copy"), DUPLICATE)
+        _add(store, tagger, _report("elsewhere", source="Other"))
+        assert store.recent_texts("Libya Wire", 2) == ["three", "two"]
+        assert store.recent_texts("Nobody", 2) == []
+
+
+def test_story_candidates_are_filed_by_key_and_day(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    def sig(day: int, *places: str) -> Signature:
+        return Signature(places=frozenset(places), facts=frozenset({"n:4"}), day=day)
+
+    with SqlStore.open(db_url, clock=clock) as store:
+        a = _add(store, tagger, _report("a"), signature=sig(100, "sirte"))
+        b = _add(store, tagger, _report("b"), signature=sig(102, "sirte", "hay_al_gizah"))
+        _add(store, tagger, _report("c"), signature=sig(101, "misrata"))
+        _add(store, tagger, _report("d"), signature=sig(110, "sirte"))
+        found = store.story_candidates(
+            ["sirte", "hay_al_gizah"], first_day=99, last_day=103, limit=5
+        )
+        assert [c.report_id for c in found] == [b.report_id, a.report_id]
+        assert found[0].places == {"sirte", "hay_al_gizah"} and found[0].facts == {"n:4"}
+        assert found[1].story_id == a.story_id
+        assert len(store.story_candidates(["sirte"], first_day=0, last_day=999, limit=2)) == 2
+        assert store.story_candidates([], first_day=0, last_day=999, limit=2) == []
 
 
 def test_queries_follow_the_watchlist_hierarchy(db_url: str, tagger: Tagger, clock: Clock) -> None:

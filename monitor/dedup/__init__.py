@@ -1,17 +1,43 @@
-"""Dedup: is a report one we already hold? Exact keys first, then near-duplicates."""
+"""Dedup: is a report an item we hold already (`seen`), a copy of a stored original
+(`duplicate`), or `new`? Exact keys first, then near-duplicates found through retrieval keys and
+verified word by word, with each source's boilerplate left out."""
 
-from monitor.dedup.decide import Candidate, DedupPolicy, ExactMatch, containment, decide
-from monitor.dedup.fingerprint import Fingerprint, canonical_url, fingerprint
-from monitor.dedup.index import NearIndex
+from monitor.dedup.boilerplate import Boilerplate
+from monitor.dedup.decide import (
+    DEFAULT_POLICY,
+    Candidate,
+    DedupPolicy,
+    ExactMatch,
+    containment,
+    decide,
+    encode_words,
+    rank,
+    seen,
+)
+from monitor.dedup.fingerprint import (
+    Fingerprint,
+    Identity,
+    body_words,
+    canonical_url,
+    fingerprint,
+    identity,
+)
 
 __all__ = [
+    "DEFAULT_POLICY",
+    "Boilerplate",
     "Candidate",
     "DedupPolicy",
     "ExactMatch",
     "Fingerprint",
-    "NearIndex",
+    "Identity",
+    "body_words",
     "canonical_url",
     "containment",
     "decide",
+    "encode_words",
     "fingerprint",
+    "identity",
+    "rank",
+    "seen",
 ]

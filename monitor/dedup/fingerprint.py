@@ -1,11 +1,25 @@
-"""What dedup compares: exact keys (guid, canonical URL, content hash) and the body's words."""
+"""What dedup compares: exact keys (guid, canonical URL, content hash), the body's words, and the
+retrieval keys that find a report's likely originals without scanning.
+
+Retrieval keys are hashed word shingles (`SHINGLE` words in a row): every shingle that starts in
+the first `head` words, and of the rest only those whose hash falls in one residue class of
+`sampling`. The sampled choice depends on the shingle alone, not on the text around it, so every
+sampled shingle of an excerpt is also a key of the full article, and the head, where an RSS
+summary starts, is keyed whole: a copy shares most of its original's keys however much of it was
+cut, and two distinct reports share only the keys of the phrases they have in common. The
+hashes are our own and stable (CRC-32 of each word, mixed by fixed odd constants), because the
+keys are stored.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
 
 from monitor.model import Report
 
@@ -14,22 +28,36 @@ _WORD = re.compile(r"\w+")
 _TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref", "ref_src", "cmpid"}
 )
+SHINGLE = 4
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+    dtype=np.uint64,
+)
+_KEY_MASK = np.uint64((1 << 63) - 1)  # keys fit a signed 64-bit column
+_WORD_IDS: dict[str, int] = {}
+_WORD_IDS_MAX = 500_000
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Fingerprint:
-    """A report as dedup sees it.
-
-    `words` are the casefolded words of the text with boilerplate paragraphs left out;
-    `content_hash` is the SHA-256 of those words, so the same words under another title, in
-    other markup or spacing hash alike.
+class Identity:
+    """What says a report is an item already stored (`seen`): its guid within its source, its
+    canonical URL, and `content_hash`, the SHA-256 of the title's and the text's casefolded
+    words (the same item in other markup or spacing hashes alike; under a new title it does not).
     """
 
     source: str
     guid: str | None
     canonical_url: str | None
     content_hash: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Fingerprint(Identity):
+    """A report as dedup sees it: its identity, its text's casefolded words without the
+    paragraphs its source repeats (boilerplate), and the retrieval keys of those words."""
+
     words: tuple[str, ...]
+    keys: tuple[int, ...]
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -66,25 +94,84 @@ def paragraph_key(paragraph: str) -> str:
 
 
 def words_of(text: str) -> tuple[str, ...]:
-    return tuple(w.casefold() for w in _WORD.findall(text))
+    return tuple(_WORD.findall(text.casefold()))
 
 
-def fingerprint(report: Report, boilerplate: frozenset[str] = frozenset()) -> Fingerprint:
-    """The fingerprint of `report`, leaving out the paragraphs whose `paragraph_key` is in
-    `boilerplate` (the footers and share prompts its source repeats)."""
-    if boilerplate:
-        kept = [p for p in paragraphs(report.text) if paragraph_key(p) not in boilerplate]
-        words = words_of("\n".join(kept)) or words_of(report.text)
-    else:
-        words = words_of(report.text)
+def body_words(text: str, boilerplate: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The words of `text` without the paragraphs whose `paragraph_key` is in `boilerplate`;
+    all its words if nothing else is left."""
+    if not boilerplate:
+        return words_of(text)
+    kept = [p for p in paragraphs(text) if paragraph_key(p) not in boilerplate]
+    return words_of("\n".join(kept)) or words_of(text)
+
+
+def _word_id(word: str) -> int:
+    found = _WORD_IDS.get(word)
+    if found is None:
+        if len(_WORD_IDS) >= _WORD_IDS_MAX:
+            _WORD_IDS.clear()
+        found = _WORD_IDS[word] = zlib.crc32(word.encode("utf-8"))
+    return found
+
+
+def shingle_keys(words: tuple[str, ...], sampling: int, head: int = 0) -> tuple[int, ...]:
+    """The distinct retrieval keys of `words`, in order of first appearance: hashes of
+    `SHINGLE`-word runs, all of those starting in the first `head` words and one in `sampling`
+    of the others, kept by hash value."""
+    if len(words) < SHINGLE:
+        return ()
+    ids = np.fromiter((_word_id(w) for w in words), dtype=np.uint64, count=len(words))
+    n = len(words) - SHINGLE + 1
+    mixed = ids[:n] * _MIX[0]
+    for offset in range(1, SHINGLE):
+        mixed ^= ids[offset : offset + n] * _MIX[offset]
+    mixed ^= mixed >> np.uint64(29)
+    mixed *= _MIX[1]
+    mixed ^= mixed >> np.uint64(32)
+    mixed &= _KEY_MASK
+    chosen = mixed % np.uint64(sampling) == 0
+    chosen[:head] = True
+    kept = mixed[chosen].tolist()
+    return tuple(dict.fromkeys(kept))
+
+
+def content_hash(report: Report) -> str:
+    text_words = words_of(report.text)
     # A body without a single word (only punctuation or symbols) hashes its own text, so that two
     # such bodies are not taken for the same report merely because both have no words.
-    hashed = " ".join(words) if words else "\x00" + report.text
-    digest = hashlib.sha256(hashed.encode("utf-8")).hexdigest()
-    return Fingerprint(
+    body = " ".join(text_words) if text_words else "\x00" + report.text
+    hashed = " ".join(words_of(report.title)) + "\x1f" + body
+    return hashlib.sha256(hashed.encode("utf-8")).hexdigest()
+
+
+def identity(report: Report) -> Identity:
+    return Identity(
         source=report.source,
         guid=report.guid,
         canonical_url=canonical_url(report.url),
-        content_hash=digest,
+        content_hash=content_hash(report),
+    )
+
+
+def fingerprint(
+    report: Report,
+    boilerplate: frozenset[str] = frozenset(),
+    *,
+    sampling: int = 16,
+    head: int = 40,
+    known: Identity | None = None,
+) -> Fingerprint:
+    """The fingerprint of `report`, leaving out of its words and keys the paragraphs whose
+    `paragraph_key` is in `boilerplate` (the footers and share prompts its source repeats).
+    `known` is the report's identity when it was computed already."""
+    ident = known or identity(report)
+    words = body_words(report.text, boilerplate)
+    return Fingerprint(
+        source=ident.source,
+        guid=ident.guid,
+        canonical_url=ident.canonical_url,
+        content_hash=ident.content_hash,
         words=words,
+        keys=shingle_keys(words, sampling, head),
     )

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
-from monitor.dedup import ExactMatch, Fingerprint
+from monitor.dedup import ExactMatch, Fingerprint, Identity
 from monitor.model import AlertIntent, AlertStatus, Report, StoredAlert, StoredReport, Tag, Verdict
 from monitor.store.sql import Added
+from monitor.story import Signature, StoryCandidate
 
 
 class Store(Protocol):
-    def find_exact(self, fp: Fingerprint) -> ExactMatch | None: ...
+    def find_exact(self, fp: Identity) -> ExactMatch | None: ...
 
-    def originals(self) -> Iterator[tuple[int, str]]: ...
+    def window_start(self, since: datetime) -> int: ...
+
+    def key_postings(
+        self, keys: Sequence[int], *, since_id: int
+    ) -> tuple[dict[int, int], dict[int, int], dict[int, int]]: ...
+
+    def originals_text(
+        self, report_ids: Sequence[int]
+    ) -> list[tuple[int, str, str, int | None]]: ...
+
+    def recent_texts(self, source: str, limit: int) -> list[str]: ...
+
+    def story_candidates(
+        self, keys: Sequence[str], *, first_day: int, last_day: int, limit: int
+    ) -> list[StoryCandidate]: ...
 
     def add(
         self,
@@ -24,6 +40,9 @@ class Store(Protocol):
         tags: Sequence[Tag],
         alerts: Sequence[AlertIntent],
         input_ref: str | None = None,
+        keys: Sequence[int] = (),
+        signature: Signature | None = None,
+        story_id: int | None = None,
     ) -> Added: ...
 
     def get(self, report_id: int) -> StoredReport | None: ...

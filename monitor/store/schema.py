@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -63,6 +64,12 @@ class ReportRow(Base):
     dedup_reason: Mapped[str | None] = mapped_column(String(16))
     dedup_score: Mapped[float | None] = mapped_column(Float)
     input_ref: Mapped[str | None] = mapped_column(Text)
+    # The story the report belongs to: the id of the story's first report (its own, if it opened
+    # the story). Duplicates carry their original's.
+    story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # An original's number of retrieval keys, and its story signature ({"places", "facts"}).
+    key_count: Mapped[int | None] = mapped_column(Integer)
+    story_sig: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
 
     tags: Mapped[list[TagRow]] = relationship(
         back_populates="report", order_by="TagRow.id", cascade="all, delete-orphan"
@@ -71,7 +78,38 @@ class ReportRow(Base):
     __table_args__ = (
         Index("ix_reports_source_guid", "source", "guid"),
         Index("ix_reports_status_id", "status", "id"),
+        Index("ix_reports_source_status_id", "source", "status", "id"),
+        Index("ix_reports_stored_at", "stored_at"),
     )
+
+
+class DedupKeyRow(Base):
+    """The retrieval index of near-duplicates: each original under each of its retrieval keys.
+    Written in the same transaction as the report, so it can never disagree with the store."""
+
+    __tablename__ = "dedup_keys"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class StoryKeyRow(Base):
+    """Where stories are looked up: each original under each key of its signature (its
+    places, or its actors) on the day of its event."""
+
+    __tablename__ = "story_keys"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class TagRow(Base):

@@ -15,13 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, insert, inspect, or_, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.clock import Clock, utc_now
-from monitor.dedup import ExactMatch, Fingerprint
+from monitor.dedup import ExactMatch, Fingerprint, Identity
 from monitor.errors import StoreError
 from monitor.model import (
     AlertIntent,
@@ -34,7 +34,16 @@ from monitor.model import (
     TagKind,
     Verdict,
 )
-from monitor.store.schema import AlertRow, Base, ReportEntityRow, ReportRow, TagRow
+from monitor.store.schema import (
+    AlertRow,
+    Base,
+    DedupKeyRow,
+    ReportEntityRow,
+    ReportRow,
+    StoryKeyRow,
+    TagRow,
+)
+from monitor.story import Signature, StoryCandidate
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -44,6 +53,7 @@ class Added:
     """What `add` stored: the report's id and its alerts' ids."""
 
     report_id: int
+    story_id: int
     alert_ids: tuple[int, ...]
 
 
@@ -84,7 +94,26 @@ def _safe(url: str) -> str:
         return "<unreadable URL>"
 
 
-def _tag_of(row: TagRow) -> Tag:
+def _tag_values(report_id: int, t: Tag) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "kind": t.kind.value,
+        "entity_id": t.entity_id,
+        "name": t.name,
+        "text": t.text,
+        "field": t.field,
+        "start": t.start,
+        "end": t.end,
+        "method": t.method,
+        "score": t.score,
+        "entity_kind": t.entity_kind,
+        "parents": list(t.parents),
+        "lat": t.lat,
+        "lon": t.lon,
+    }
+
+
+def _tag_of(row: Any) -> Tag:
     return Tag(
         kind=TagKind(row.kind),
         entity_id=row.entity_id,
@@ -102,7 +131,7 @@ def _tag_of(row: TagRow) -> Tag:
     )
 
 
-def _stored_report(row: ReportRow) -> StoredReport:
+def _stored_report(row: Any, tags: Sequence[Tag]) -> StoredReport:
     return StoredReport(
         id=row.id,
         report=Report(
@@ -116,7 +145,8 @@ def _stored_report(row: ReportRow) -> StoredReport:
         ),
         status=Status(row.status),
         duplicate_of=row.duplicate_of,
-        tags=tuple(_tag_of(t) for t in row.tags),
+        story_id=row.story_id,
+        tags=tuple(tags),
         input_ref=row.input_ref,
     )
 
@@ -158,6 +188,14 @@ class SqlStore:
             raise StoreError(
                 f"database {self.name}: cannot create the tables ({_reason(e)})"
             ) from e
+        columns = {c["name"] for c in inspect(engine).get_columns(ReportRow.__tablename__)}
+        missing = sorted({c.name for c in ReportRow.__table__.columns} - columns)
+        if missing:
+            self.close()
+            raise StoreError(
+                f"database {self.name} was made by an older monitor (table reports lacks "
+                f"{', '.join(missing)}); keep it aside and start a new database"
+            )
 
     @classmethod
     def open(cls, url: str, *, dry_run: bool = False, clock: Clock = utc_now) -> SqlStore:
@@ -188,6 +226,9 @@ class SqlStore:
         except SQLAlchemyError as e:
             self._session.rollback()
             raise StoreError(f"database {self.name}: write failed ({_reason(e)})") from e
+        except BaseException:
+            self._session.rollback()
+            raise
 
     def _read(self, statement: Any) -> Any:
         try:
@@ -198,32 +239,125 @@ class SqlStore:
 
     # --- dedup ---------------------------------------------------------------------------------
 
-    def find_exact(self, fp: Fingerprint) -> ExactMatch | None:
-        """The original (never a duplicate) that shares the guid within its source, the
-        canonical URL, or the content hash with `fp`, in that order of precedence."""
-        root = func.coalesce(ReportRow.duplicate_of, ReportRow.id)
-        checks: list[tuple[str, ColumnElement[bool]]] = []
+    def find_exact(self, fp: Identity) -> ExactMatch | None:
+        """The stored report that is the same item as `fp`: the same guid within its source,
+        else the same canonical URL, else the same content hash; the oldest of each."""
+        conditions = [ReportRow.content_hash == fp.content_hash]
         if fp.guid:
-            checks.append(("guid", (ReportRow.source == fp.source) & (ReportRow.guid == fp.guid)))
+            conditions.append((ReportRow.source == fp.source) & (ReportRow.guid == fp.guid))
         if fp.canonical_url:
-            checks.append(("url", ReportRow.canonical_url == fp.canonical_url))
-        checks.append(("content", ReportRow.content_hash == fp.content_hash))
-        for key, condition in checks:
-            found = self._read(select(root).where(condition).order_by(ReportRow.id).limit(1))
-            report_id = found.scalar_one_or_none()
-            if report_id is not None:
-                return ExactMatch(report_id=report_id, key=key)
+            conditions.append(ReportRow.canonical_url == fp.canonical_url)
+        rows = self._read(
+            select(
+                ReportRow.id,
+                ReportRow.source,
+                ReportRow.guid,
+                ReportRow.canonical_url,
+                ReportRow.content_hash,
+                ReportRow.duplicate_of,
+                ReportRow.story_id,
+            )
+            .where(or_(*conditions))
+            .order_by(ReportRow.id)
+            .limit(50)
+        ).all()
+        for key, holds in (
+            ("guid", lambda r: fp.guid and r.source == fp.source and r.guid == fp.guid),
+            ("url", lambda r: fp.canonical_url and r.canonical_url == fp.canonical_url),
+            ("content", lambda r: r.content_hash == fp.content_hash),
+        ):
+            for row in rows:
+                if holds(row):
+                    return ExactMatch(
+                        report_id=row.id,
+                        key=key,
+                        duplicate_of=row.duplicate_of,
+                        story_id=row.story_id,
+                    )
         return None
 
-    def originals(self) -> Iterator[tuple[int, str]]:
-        """(id, text) of every stored report that is not a duplicate, oldest first."""
+    def window_start(self, since: datetime) -> int:
+        """The lowest report id stored at or after `since` (ids grow with storing time); one past
+        the highest id when nothing is that recent."""
+        found = self._read(
+            select(func.min(ReportRow.id)).where(ReportRow.stored_at >= since)
+        ).scalar_one_or_none()
+        if found is not None:
+            return int(found)
+        last = self._read(select(func.max(ReportRow.id))).scalar_one_or_none()
+        return int(last or 0) + 1
+
+    def key_postings(
+        self, keys: Sequence[int], *, since_id: int
+    ) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+        """For the retrieval `keys`, among originals with id >= `since_id`: how many keys each
+        original shares, each such original's own number of keys, and how many originals hold
+        each key."""
+        shared: dict[int, int] = {}
+        key_counts: dict[int, int] = {}
+        postings: dict[int, int] = {}
+        if not keys:
+            return shared, key_counts, postings
         rows = self._read(
-            select(ReportRow.id, ReportRow.text)
-            .where(ReportRow.status == Status.NEW.value)
-            .order_by(ReportRow.id)
-            .execution_options(yield_per=1000)
+            select(DedupKeyRow.key, DedupKeyRow.report_id, ReportRow.key_count)
+            .join(ReportRow, ReportRow.id == DedupKeyRow.report_id)
+            .where(DedupKeyRow.key.in_(keys), DedupKeyRow.report_id >= since_id)
         )
-        yield from rows
+        for key, report_id, key_count in rows:
+            shared[report_id] = shared.get(report_id, 0) + 1
+            key_counts[report_id] = key_count or 0
+            postings[key] = postings.get(key, 0) + 1
+        return shared, key_counts, postings
+
+    def originals_text(self, report_ids: Sequence[int]) -> list[tuple[int, str, str, int | None]]:
+        """(id, source, text, story_id) of the given reports, in the order asked."""
+        if not report_ids:
+            return []
+        rows = self._read(
+            select(ReportRow.id, ReportRow.source, ReportRow.text, ReportRow.story_id).where(
+                ReportRow.id.in_(report_ids)
+            )
+        )
+        found = {row.id: tuple(row) for row in rows}
+        return [found[i] for i in report_ids if i in found]  # type: ignore[misc]
+
+    def recent_texts(self, source: str, limit: int) -> list[str]:
+        """The texts of the last `limit` originals of `source`, newest first."""
+        rows = self._read(
+            select(ReportRow.text)
+            .where(ReportRow.source == source, ReportRow.status == Status.NEW.value)
+            .order_by(ReportRow.id.desc())
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    def story_candidates(
+        self, keys: Sequence[str], *, first_day: int, last_day: int, limit: int
+    ) -> list[StoryCandidate]:
+        """The most recent `limit` originals filed under any of `keys` between the two days."""
+        if not keys:
+            return []
+        rows = self._read(
+            select(ReportRow.id, ReportRow.story_id, ReportRow.story_sig)
+            .where(
+                ReportRow.id.in_(
+                    select(StoryKeyRow.report_id).where(
+                        StoryKeyRow.key.in_(keys), StoryKeyRow.day.between(first_day, last_day)
+                    )
+                )
+            )
+            .order_by(ReportRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            StoryCandidate(
+                report_id=row.id,
+                story_id=row.story_id or row.id,
+                places=frozenset((row.story_sig or {}).get("places", ())),
+                facts=frozenset((row.story_sig or {}).get("facts", ())),
+            )
+            for row in rows
+        ]
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -236,80 +370,108 @@ class SqlStore:
         tags: Sequence[Tag],
         alerts: Sequence[AlertIntent],
         input_ref: str | None = None,
+        keys: Sequence[int] = (),
+        signature: Signature | None = None,
+        story_id: int | None = None,
     ) -> Added:
-        """Store a report with its verdict, tags and alerts in one transaction."""
+        """Store a report with its verdict, tags, alerts and, for an original, its retrieval
+        `keys` and story `signature`, in one transaction. `story_id` None opens a story whose id
+        is the report's own."""
         now = self._clock()
-        row = ReportRow(
-            source=report.source,
-            url=report.url,
-            canonical_url=fingerprint.canonical_url,
-            guid=report.guid,
-            title=report.title,
-            text=report.text,
-            published=report.published,
-            fetched_at=report.fetched_at,
-            stored_at=now,
-            content_hash=fingerprint.content_hash,
-            status=verdict.status.value,
-            duplicate_of=verdict.duplicate_of,
-            dedup_reason=verdict.reason,
-            dedup_score=verdict.score,
-            input_ref=input_ref,
-        )
-        row.tags = [
-            TagRow(
-                kind=t.kind.value,
-                entity_id=t.entity_id,
-                name=t.name,
-                text=t.text,
-                field=t.field,
-                start=t.start,
-                end=t.end,
-                method=t.method,
-                score=t.score,
-                entity_kind=t.entity_kind,
-                parents=list(t.parents),
-                lat=t.lat,
-                lon=t.lon,
-            )
-            for t in tags
-        ]
-        alert_rows = [
-            AlertRow(
-                channel=a.channel,
-                rule=a.rule,
-                status=AlertStatus.PENDING.value,
-                created_at=now,
-                attempts=0,
-            )
-            for a in alerts
-        ]
+        is_new = verdict.status is Status.NEW
+        values = {
+            "source": report.source,
+            "url": report.url,
+            "canonical_url": fingerprint.canonical_url,
+            "guid": report.guid,
+            "title": report.title,
+            "text": report.text,
+            "published": report.published,
+            "fetched_at": report.fetched_at,
+            "stored_at": now,
+            "content_hash": fingerprint.content_hash,
+            "status": verdict.status.value,
+            "duplicate_of": verdict.duplicate_of,
+            "dedup_reason": verdict.reason,
+            "dedup_score": verdict.score,
+            "input_ref": input_ref,
+            "story_id": story_id,
+            "key_count": len(fingerprint.keys) if is_new else None,
+            "story_sig": (
+                {"places": sorted(signature.places), "facts": sorted(signature.facts)}
+                if signature is not None and is_new
+                else None
+            ),
+        }
         entities: dict[str, tuple[str, bool]] = {}
         for t in tags:
             entities[t.entity_id] = (t.kind.value, True)
             for parent in t.parents:
                 entities.setdefault(parent, (t.kind.value, False))
         with self._writing() as session:
-            session.add(row)
-            session.flush()  # gives the report its id
-            session.add_all(
-                ReportEntityRow(report_id=row.id, entity_id=eid, kind=kind, direct=direct)
-                for eid, (kind, direct) in entities.items()
-            )
-            for alert in alert_rows:
-                alert.report_id = row.id
-            session.add_all(alert_rows)
-            session.flush()  # gives the alerts their ids
-        return Added(report_id=row.id, alert_ids=tuple(a.id for a in alert_rows))
+            connection = session.connection()
+            report_id = connection.execute(
+                insert(ReportRow).values(values).returning(ReportRow.id)
+            ).scalar_one()
+            if story_id is None:
+                story_id = report_id
+                connection.execute(
+                    update(ReportRow).where(ReportRow.id == report_id).values(story_id=report_id)
+                )
+            if tags:
+                connection.execute(insert(TagRow), [_tag_values(report_id, t) for t in tags])
+            if entities:
+                connection.execute(
+                    insert(ReportEntityRow),
+                    [
+                        {"report_id": report_id, "entity_id": e, "kind": k, "direct": d}
+                        for e, (k, d) in entities.items()
+                    ],
+                )
+            if is_new and keys:
+                connection.execute(
+                    insert(DedupKeyRow), [{"key": k, "report_id": report_id} for k in keys]
+                )
+            if is_new and signature is not None:
+                story_keys = signature.keys()
+                if story_keys:
+                    connection.execute(
+                        insert(StoryKeyRow),
+                        [
+                            {"key": k, "day": signature.day, "report_id": report_id}
+                            for k in story_keys
+                        ],
+                    )
+            alert_ids: tuple[int, ...] = ()
+            if alerts:
+                alert_ids = tuple(
+                    connection.execute(
+                        insert(AlertRow).returning(AlertRow.id, sort_by_parameter_order=True),
+                        [
+                            {
+                                "report_id": report_id,
+                                "channel": a.channel,
+                                "rule": a.rule,
+                                "status": AlertStatus.PENDING.value,
+                                "created_at": now,
+                                "attempts": 0,
+                            }
+                            for a in alerts
+                        ],
+                    ).scalars()
+                )
+        return Added(report_id=report_id, story_id=story_id, alert_ids=alert_ids)
 
     # --- reading -------------------------------------------------------------------------------
 
     def get(self, report_id: int) -> StoredReport | None:
-        rows = self._read(
-            select(ReportRow).options(selectinload(ReportRow.tags)).where(ReportRow.id == report_id)
+        row = self._read(select(ReportRow.__table__).where(ReportRow.id == report_id)).one_or_none()
+        if row is None:
+            return None
+        tags = self._read(
+            select(TagRow.__table__).where(TagRow.report_id == report_id).order_by(TagRow.id)
         )
-        row = rows.scalar_one_or_none()
-        return _stored_report(row) if row is not None else None
+        return _stored_report(row, [_tag_of(t) for t in tags])
 
     def query(
         self,
@@ -342,7 +504,9 @@ class SqlStore:
         statement = statement.order_by(ReportRow.id.desc())
         if limit is not None:
             statement = statement.limit(limit)
-        return [_stored_report(r) for r in self._read(statement).scalars()]
+        return [
+            _stored_report(r, [_tag_of(t) for t in r.tags]) for r in self._read(statement).scalars()
+        ]
 
     def count(self) -> int:
         return int(self._read(select(func.count(ReportRow.id))).scalar_one())
@@ -368,15 +532,19 @@ class SqlStore:
 
     def mark_alert(self, alert_id: int, status: AlertStatus, *, error: str | None = None) -> None:
         """Record a delivery attempt's outcome."""
+        values: dict[str, Any] = {
+            "status": status.value,
+            "attempts": AlertRow.attempts + 1,
+            "error": error,
+        }
+        if status is AlertStatus.SENT:
+            values["sent_at"] = self._clock()
         with self._writing() as session:
-            row = session.get(AlertRow, alert_id)
-            if row is None:
+            done = session.connection().execute(
+                update(AlertRow).where(AlertRow.id == alert_id).values(values)
+            )
+            if done.rowcount != 1:
                 raise StoreError(f"database {self.name}: no alert {alert_id}")
-            row.status = status.value
-            row.attempts += 1
-            row.error = error
-            if status is AlertStatus.SENT:
-                row.sent_at = self._clock()
 
 
 def _reason(error: SQLAlchemyError) -> str:

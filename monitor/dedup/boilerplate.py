@@ -1,0 +1,76 @@
+"""Boilerplate: the paragraphs a source repeats across its reports (footers, bylines, share
+prompts, "Popular posts from this blog"), learned per source from its stored originals.
+
+A paragraph is boilerplate for a source when it appears in at least `min_reports` of the
+source's last `recent` original reports. Only originals count: a story the source republished
+three times must not teach us that the story itself is boilerplate. Dedup leaves boilerplate out
+of the words it compares, so a shared footer does not make two reports alike and a new footer
+does not hide a copy.
+
+`Boilerplate` is a cache of what the store holds: each source's recent paragraphs are read from
+the store the first time the source is seen, then kept up to date as originals are stored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from monitor.dedup.fingerprint import paragraph_key, paragraphs
+
+
+def paragraph_keys(text: str) -> frozenset[str]:
+    return frozenset(k for k in (paragraph_key(p) for p in paragraphs(text)) if k)
+
+
+@dataclass(kw_only=True, slots=True)
+class _SourceHistory:
+    recent: deque[frozenset[str]]
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def push(self, keys: frozenset[str]) -> None:
+        if len(self.recent) == self.recent.maxlen:
+            self.counts.subtract(self.recent[0])
+        self.recent.append(keys)
+        self.counts.update(keys)
+
+
+class Boilerplate:
+    """Per-source boilerplate, learned from the texts `recent_texts(source, n)` returns (the
+    source's last `n` originals, newest first) and from each original `learn` is given."""
+
+    def __init__(
+        self,
+        recent_texts: Callable[[str, int], Iterable[str]],
+        *,
+        recent: int = 50,
+        min_reports: int = 3,
+    ) -> None:
+        self._recent_texts = recent_texts
+        self._recent = recent
+        self._min_reports = min_reports
+        self._sources: dict[str, _SourceHistory] = {}
+
+    def _history(self, source: str) -> _SourceHistory:
+        history = self._sources.get(source)
+        if history is None:
+            history = _SourceHistory(recent=deque(maxlen=self._recent))
+            texts = list(self._recent_texts(source, self._recent))
+            for text in reversed(texts):
+                history.push(paragraph_keys(text))
+            self._sources[source] = history
+        return history
+
+    def of(self, source: str) -> frozenset[str]:
+        """The paragraph keys that are boilerplate for `source` now."""
+        counts = self._history(source).counts
+        return frozenset(k for k, n in counts.items() if n >= self._min_reports)
+
+    def learn(self, source: str, text: str) -> None:
+        """Count the paragraphs of an original `source` just stored."""
+        self._history(source).push(paragraph_keys(text))
+
+    def forget(self) -> None:
+        """Drop what is cached; the next look-up of each source reads the store again."""
+        self._sources.clear()
