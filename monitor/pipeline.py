@@ -32,7 +32,16 @@ from monitor.dedup import (
     seen,
 )
 from monitor.errors import ConfigError
-from monitor.model import Entry, Report, Status, StoredAlert, Tag, TagKind, Verdict
+from monitor.model import (
+    Entry,
+    Report,
+    Status,
+    StoredAlert,
+    StoredReport,
+    Tag,
+    TagKind,
+    Verdict,
+)
 from monitor.normalize import to_report
 from monitor.store import Store
 from monitor.story import DEFAULT_STORY_POLICY, StoryPolicy, choose, signature
@@ -41,6 +50,9 @@ from monitor.tag import Tagger, Watchlist
 # Places too wide to say where an event happened: they never make two reports one story.
 BROAD_PLACE_KINDS = frozenset({"country", "region"})
 WINDOW_REFRESH = timedelta(minutes=10)
+# The common retrieval keys remembered (about 60 bytes each); past this many they are forgotten
+# and learned again from the store.
+COMMON_KEYS_MAX = 2_000_000
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -129,6 +141,7 @@ class Pipeline:
             if e.category is TagKind.PLACE and e.kind in BROAD_PLACE_KINDS
         )
         self._window: tuple[datetime, int] | None = None
+        self._common: set[int] = set()
 
     def _window_start(self) -> int:
         """The first report id inside the dedup window, looked up again every few minutes."""
@@ -138,21 +151,45 @@ class Pipeline:
             self._window = (now, self.store.window_start(since))
         return self._window[1]
 
-    def _candidates(self, fp: Fingerprint) -> tuple[list[Candidate], dict[int, int]]:
-        """The originals worth comparing with `fp`, and how many originals hold each key."""
-        shared, key_counts, postings = self.store.key_postings(
-            fp.keys, since_id=self._window_start()
-        )
-        chosen = rank(len(fp.keys), shared, key_counts, self.policy)
-        candidates = [
-            Candidate(
-                report_id=report_id,
-                words=encode_words(body_words(text, self.boilerplate.of(source))),
-                story_id=story_id,
+    def _candidates(self, fp: Fingerprint, text: str) -> tuple[list[Candidate], list[int]]:
+        """The originals worth comparing with `fp`, and the keys of `fp` that are not common
+        (held by fewer than `key_postings` originals of the window): those it is filed under if
+        it is new. Common keys (stock phrases) are no evidence; once seen they are remembered
+        and not looked up again."""
+        asked = [k for k in fp.keys if k not in self._common]
+        postings = self.store.key_postings(asked, since_id=self._window_start())
+        for key, ids in postings.items():
+            if len(ids) >= self.policy.key_postings:
+                self._common.add(key)
+        if len(self._common) > COMMON_KEYS_MAX:
+            self._common.clear()
+        rare = [k for k in asked if k not in self._common]
+        shared: dict[int, int] = {}
+        for key in rare:
+            for report_id in postings.get(key, ()):
+                shared[report_id] = shared.get(report_id, 0) + 1
+        # The originals sharing the most keys; `rank` then weighs them by their own key counts.
+        best = sorted(shared, key=lambda r: (-shared[r], -r))[: 5 * self.policy.max_compared]
+        shared = {r: shared[r] for r in best}
+        key_counts = self.store.key_counts(best) if best else {}
+        chosen = rank(len(rare), shared, key_counts, self.policy)
+        mine = self.boilerplate.of(fp.source)
+        candidates = []
+        for report_id, source, original, story_id in self.store.originals_text(chosen):
+            # Both texts leave out what either source repeats, so that a footer or byline
+            # that only one of them carries cannot make a copy look different.
+            theirs = self.boilerplate.of(source)
+            candidates.append(
+                Candidate(
+                    report_id=report_id,
+                    words=encode_words(body_words(original, mine | theirs)),
+                    story_id=story_id,
+                    own_words=(
+                        None if theirs <= mine else encode_words(body_words(text, mine | theirs))
+                    ),
+                )
             )
-            for report_id, source, text, story_id in self.store.originals_text(chosen)
-        ]
-        return candidates, postings
+        return candidates, rare
 
     def process(self, entry: Entry) -> Outcome:
         """Normalize, dedup, tag, group, store and alert one entry.
@@ -184,7 +221,7 @@ class Pipeline:
         fp = fingerprint(
             report, boilerplate, sampling=self.policy.sampling, head=self.policy.head, known=known
         )
-        candidates, postings = self._candidates(fp)
+        candidates, rare = self._candidates(fp, report.text)
         verdict = decide(fp, None, candidates, self.policy)
         tags = self.tagger.tag(report)
         sig = None
@@ -205,7 +242,7 @@ class Pipeline:
                 limit=self.story_policy.max_candidates,
             )
             story_id = choose(sig, nearby, self.story_policy)
-            keys = [k for k in fp.keys if postings.get(k, 0) < self.policy.key_postings]
+            keys = rare
         intents = route(report, verdict, tags, self.rules)
         added = self.store.add(
             report=report,
@@ -221,7 +258,16 @@ class Pipeline:
         if verdict.status is Status.NEW:
             self.boilerplate.learn(report.source, report.text)
         if self.notifier is not None and added.alert_ids:
-            deliver_pending(self.store, self.notifier)
+            stored = StoredReport(
+                id=added.report_id,
+                report=report,
+                status=verdict.status,
+                duplicate_of=verdict.duplicate_of,
+                story_id=added.story_id,
+                tags=tags,
+                input_ref=entry.ref,
+            )
+            deliver_pending(self.store, self.notifier, {added.report_id: stored})
         return Outcome(
             ref=entry.ref,
             report_id=added.report_id,

@@ -74,7 +74,7 @@ class StoryPolicy:
     min_shared: int = 3
     min_overlap: float = 0.6
     lead_words: int = 80
-    max_candidates: int = 200
+    max_candidates: int = 100
 
 
 DEFAULT_STORY_POLICY = StoryPolicy()

@@ -108,20 +108,25 @@ def test_a_new_report_opens_its_own_story_unless_given_one(
         assert store.get(second.report_id).story_id == first.report_id  # type: ignore[union-attr]
 
 
-def test_key_postings_count_shared_keys_inside_the_window(
+def test_key_postings_list_the_originals_under_each_key_inside_the_window(
     db_url: str, tagger: Tagger, clock: Clock
 ) -> None:
     with SqlStore.open(db_url, clock=clock) as store:
         a = _add(store, tagger, _report("a"), keys=(1, 2, 3))
         b = _add(store, tagger, _report("b"), keys=(2, 3, 4, 5))
         _add(store, tagger, _report("c"), DUPLICATE, keys=(2, 3))  # duplicates are not indexed
-        shared, counts, postings = store.key_postings([2, 3, 5, 9], since_id=a.report_id)
-        assert shared == {a.report_id: 2, b.report_id: 3}
-        assert counts == {a.report_id: 3, b.report_id: 4}
-        assert postings == {2: 2, 3: 2, 5: 1}
-        shared, _, _ = store.key_postings([2, 3], since_id=b.report_id)
-        assert shared == {b.report_id: 2}
-        assert store.key_postings([], since_id=0) == ({}, {}, {})
+        postings = store.key_postings([2, 3, 5, 9], since_id=a.report_id)
+        assert {k: sorted(v) for k, v in postings.items()} == {
+            2: [a.report_id, b.report_id],
+            3: [a.report_id, b.report_id],
+            5: [b.report_id],
+        }
+        assert store.key_postings([2, 3], since_id=b.report_id) == {
+            2: [b.report_id],
+            3: [b.report_id],
+        }
+        assert store.key_postings([], since_id=0) == {}
+        assert store.key_counts([a.report_id, b.report_id]) == {a.report_id: 3, b.report_id: 4}
 
 
 def test_the_window_starts_at_the_first_report_stored_since(db_url: str, tagger: Tagger) -> None:

@@ -5,12 +5,13 @@ send it again but never lose it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from monitor.alert.message import build_message
 from monitor.alert.notify import Notifier
 from monitor.errors import DeliveryError
-from monitor.model import AlertStatus
+from monitor.model import AlertStatus, StoredReport
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -23,13 +24,16 @@ class Delivery:
     pending: int = 0
 
 
-def deliver_pending(store: Store, notifier: Notifier) -> Delivery:
+def deliver_pending(
+    store: Store, notifier: Notifier, known: Mapping[int, StoredReport] | None = None
+) -> Delivery:
     """Send every pending alert, oldest first. A permanent failure marks that alert failed and
-    goes on; a passing one leaves it and the rest pending for the next round."""
+    goes on; a passing one leaves it and the rest pending for the next round. `known` holds
+    reports the caller has at hand already, by id, so they need not be read back."""
     sent = failed = 0
     pending = store.pending_alerts()
     for index, alert in enumerate(pending):
-        stored = store.get(alert.report_id)
+        stored = (known or {}).get(alert.report_id) or store.get(alert.report_id)
         if stored is None:
             store.mark_alert(alert.id, AlertStatus.FAILED, error="its report is gone")
             failed += 1

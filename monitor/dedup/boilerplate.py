@@ -2,7 +2,9 @@
 prompts, "Popular posts from this blog"), learned per source from its stored originals.
 
 A paragraph is boilerplate for a source when it appears in at least `min_reports` of the
-source's last `recent` original reports. Only originals count: a story the source republished
+source's last `recent` original reports, and in at least `min_share` of them: a footer is on
+nearly every report, a byline on each of its reporter's; a background paragraph an outlet reuses
+now and then is text, not boilerplate. Only originals count: a story the source republished
 three times must not teach us that the story itself is boilerplate. Dedup leaves boilerplate out
 of the words it compares, so a shared footer does not make two reports alike and a new footer
 does not hide a copy.
@@ -46,11 +48,14 @@ class Boilerplate:
         *,
         recent: int = 50,
         min_reports: int = 3,
+        min_share: float = 0.2,
     ) -> None:
         self._recent_texts = recent_texts
         self._recent = recent
         self._min_reports = min_reports
+        self._min_share = min_share
         self._sources: dict[str, _SourceHistory] = {}
+        self._learned: dict[str, frozenset[str]] = {}
 
     def _history(self, source: str) -> _SourceHistory:
         history = self._sources.get(source)
@@ -64,13 +69,20 @@ class Boilerplate:
 
     def of(self, source: str) -> frozenset[str]:
         """The paragraph keys that are boilerplate for `source` now."""
-        counts = self._history(source).counts
-        return frozenset(k for k, n in counts.items() if n >= self._min_reports)
+        learned = self._learned.get(source)
+        if learned is None:
+            history = self._history(source)
+            least = max(self._min_reports, self._min_share * len(history.recent))
+            learned = frozenset(k for k, n in history.counts.items() if n >= least)
+            self._learned[source] = learned
+        return learned
 
     def learn(self, source: str, text: str) -> None:
         """Count the paragraphs of an original `source` just stored."""
         self._history(source).push(paragraph_keys(text))
+        self._learned.pop(source, None)
 
     def forget(self) -> None:
         """Drop what is cached; the next look-up of each source reads the store again."""
         self._sources.clear()
+        self._learned.clear()

@@ -50,7 +50,7 @@ class DedupPolicy:
     head: int = 40
     min_shared: float = 0.5
     max_compared: int = 4
-    key_postings: int = 50
+    key_postings: int = 20
     window_days: int = 90
 
 
@@ -71,11 +71,13 @@ class ExactMatch:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Candidate:
     """A stored original to weigh as a near-duplicate: its words (hashed, see `encode_words`)
-    and the story it belongs to."""
+    and the story it belongs to. `own_words`, when given, are the new report's words to weigh
+    against this original (both without the boilerplate of either source)."""
 
     report_id: int
     words: tuple[int, ...]
     story_id: int | None = None
+    own_words: tuple[int, ...] | None = None
 
 
 def encode_words(words: tuple[str, ...]) -> tuple[int, ...]:
@@ -98,9 +100,9 @@ def rank(
     key_counts: Mapping[int, int],
     policy: DedupPolicy = DEFAULT_POLICY,
 ) -> list[int]:
-    """The originals worth comparing with a report of `keys` retrieval keys, best first:
-    `shared` counts the keys each original has in common with it, `key_counts` each original's
-    own number of keys."""
+    """The originals worth comparing with a report of `keys` retrieval keys (those not common,
+    see `key_postings`), best first: `shared` counts the keys each original has in common with
+    it, `key_counts` the number of keys each original was filed under."""
     scored = []
     for report_id, hits in shared.items():
         smaller = min(keys, key_counts.get(report_id, keys)) or 1
@@ -138,9 +140,10 @@ def decide(
     mine = encode_words(fp.words)
     best: tuple[float, int, int | None] | None = None
     for candidate in candidates:
-        if min(len(mine), len(candidate.words)) < policy.min_words:
+        own = mine if candidate.own_words is None else candidate.own_words
+        if min(len(own), len(candidate.words)) < policy.min_words:
             continue
-        score = containment(mine, candidate.words)
+        score = containment(own, candidate.words)
         if score >= policy.near_threshold and (
             best is None or score > best[0] or (score == best[0] and candidate.report_id < best[1])
         ):

@@ -67,9 +67,10 @@ class ReportRow(Base):
     # The story the report belongs to: the id of the story's first report (its own, if it opened
     # the story). Duplicates carry their original's.
     story_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    # An original's number of retrieval keys, and its story signature ({"places", "facts"}).
+    # An original's number of retrieval keys, and its story signature: its facts, then "|", then
+    # its places, each list space-separated (read hundreds of times a second, so kept simple).
     key_count: Mapped[int | None] = mapped_column(Integer)
-    story_sig: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
+    story_sig: Mapped[str | None] = mapped_column(Text)
 
     tags: Mapped[list[TagRow]] = relationship(
         back_populates="report", order_by="TagRow.id", cascade="all, delete-orphan"

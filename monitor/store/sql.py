@@ -179,6 +179,7 @@ class SqlStore:
         self.dry_run = dry_run
         self._clock = clock
         self._owns_engine = _owns_engine
+        self._batched = False
         self._session = Session(engine, expire_on_commit=False)
         self.name = engine.url.render_as_string(hide_password=True)
         try:
@@ -214,14 +215,26 @@ class SqlStore:
         self.close()
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes inside the block are committed together when it ends, not one by one: for
+        loading many reports at once, where losing the whole batch to a crash is acceptable."""
+        self._batched = True
+        try:
+            yield
+        finally:
+            self._batched = False
+        with self._writing():
+            pass
+
+    @contextmanager
     def _writing(self) -> Iterator[Session]:
-        """One write: committed when the block ends (flushed only, in a dry run); on a database
-        error rolled back whole and raised as StoreError."""
+        """One write: committed when the block ends (flushed only, in a dry run; left open
+        inside `batch`); on a database error rolled back whole and raised as StoreError."""
         try:
             yield self._session
             if self.dry_run:
                 self._session.flush()
-            else:
+            elif not self._batched:
                 self._session.commit()
         except SQLAlchemyError as e:
             self._session.rollback()
@@ -287,27 +300,26 @@ class SqlStore:
         last = self._read(select(func.max(ReportRow.id))).scalar_one_or_none()
         return int(last or 0) + 1
 
-    def key_postings(
-        self, keys: Sequence[int], *, since_id: int
-    ) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
-        """For the retrieval `keys`, among originals with id >= `since_id`: how many keys each
-        original shares, each such original's own number of keys, and how many originals hold
-        each key."""
-        shared: dict[int, int] = {}
-        key_counts: dict[int, int] = {}
-        postings: dict[int, int] = {}
+    def key_postings(self, keys: Sequence[int], *, since_id: int) -> dict[int, list[int]]:
+        """The originals with id >= `since_id` filed under each of the retrieval `keys`."""
+        postings: dict[int, list[int]] = {}
         if not keys:
-            return shared, key_counts, postings
+            return postings
         rows = self._read(
-            select(DedupKeyRow.key, DedupKeyRow.report_id, ReportRow.key_count)
-            .join(ReportRow, ReportRow.id == DedupKeyRow.report_id)
-            .where(DedupKeyRow.key.in_(keys), DedupKeyRow.report_id >= since_id)
+            select(DedupKeyRow.key, DedupKeyRow.report_id).where(
+                DedupKeyRow.key.in_(keys), DedupKeyRow.report_id >= since_id
+            )
         )
-        for key, report_id, key_count in rows:
-            shared[report_id] = shared.get(report_id, 0) + 1
-            key_counts[report_id] = key_count or 0
-            postings[key] = postings.get(key, 0) + 1
-        return shared, key_counts, postings
+        for key, report_id in rows:
+            postings.setdefault(key, []).append(report_id)
+        return postings
+
+    def key_counts(self, report_ids: Sequence[int]) -> dict[int, int]:
+        """How many retrieval keys each of the given originals is filed under."""
+        rows = self._read(
+            select(ReportRow.id, ReportRow.key_count).where(ReportRow.id.in_(report_ids))
+        )
+        return {report_id: count or 0 for report_id, count in rows}
 
     def originals_text(self, report_ids: Sequence[int]) -> list[tuple[int, str, str, int | None]]:
         """(id, source, text, story_id) of the given reports, in the order asked."""
@@ -349,15 +361,18 @@ class SqlStore:
             .order_by(ReportRow.id.desc())
             .limit(limit)
         )
-        return [
-            StoryCandidate(
-                report_id=row.id,
-                story_id=row.story_id or row.id,
-                places=frozenset((row.story_sig or {}).get("places", ())),
-                facts=frozenset((row.story_sig or {}).get("facts", ())),
+        candidates = []
+        for report_id, story_id, sig in rows:
+            facts, _, places = (sig or "").partition("|")
+            candidates.append(
+                StoryCandidate(
+                    report_id=report_id,
+                    story_id=story_id or report_id,
+                    places=frozenset(places.split()),
+                    facts=frozenset(facts.split()),
+                )
             )
-            for row in rows
-        ]
+        return candidates
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -396,9 +411,9 @@ class SqlStore:
             "dedup_score": verdict.score,
             "input_ref": input_ref,
             "story_id": story_id,
-            "key_count": len(fingerprint.keys) if is_new else None,
+            "key_count": len(keys) if is_new else None,
             "story_sig": (
-                {"places": sorted(signature.places), "facts": sorted(signature.facts)}
+                " ".join(sorted(signature.facts)) + "|" + " ".join(sorted(signature.places))
                 if signature is not None and is_new
                 else None
             ),
