@@ -22,9 +22,11 @@ the measured reports, against what the generator knows.
 Filling is not timed, and fast: two processes normalize, fingerprint, tag the leads and make the
 signatures of the reports, with the pipeline's own functions, and one writes them in batches
 of 1,000, storing copies as duplicates and same-event reports in one story as the generator
-knows them, and capping common keys as the pipeline does. A million reports take minutes. The baseline is
-the design this one replaces: each new report compared word by word with every stored original
-held in memory; it runs on a sample of the measured reports at the smaller sizes only.
+knows them, and capping common keys as the pipeline does. A million reports take minutes.
+
+The baseline is the design this one replaces: each new report compared word by word with every
+stored original held in memory; it runs on a sample of the measured reports at the smaller
+sizes only.
 """
 
 from __future__ import annotations
@@ -55,14 +57,20 @@ from dedup_stream import Item, stream  # noqa: E402
 
 from monitor.alert import AlertMessage, Rule  # noqa: E402
 from monitor.config import CONFIG_FILE, default_config_dir, load_settings  # noqa: E402
-from monitor.dedup import Candidate, Fingerprint, body_words, encode_words  # noqa: E402
-from monitor.model import Entry, Status  # noqa: E402
-from monitor.pipeline import Pipeline, dedup_policy, story_policy  # noqa: E402
-from monitor.store import SqlStore  # noqa: E402
-from monitor.dedup import Boilerplate, fingerprint  # noqa: E402
-from monitor.model import TagKind  # noqa: E402
+from monitor.dedup import Boilerplate, Candidate, Fingerprint, body_words, encode_words, fingerprint  # noqa: E402  # noqa: E402
+from monitor.model import (  # noqa: E402
+    Entry,
+    Status,
+    TagKind,  # noqa: E402
+)
 from monitor.normalize import to_report  # noqa: E402
-from monitor.pipeline import BROAD_PLACE_KINDS  # noqa: E402
+from monitor.pipeline import (  # noqa: E402
+    BROAD_PLACE_KINDS,  # noqa: E402
+    Pipeline,
+    dedup_policy,
+    story_policy,
+)
+from monitor.store import SqlStore  # noqa: E402
 from monitor.store.schema import (  # noqa: E402
     DedupKeyRow,
     ReportEntityRow,
@@ -367,7 +375,7 @@ def _accuracy(store: SqlStore, items: list[Item], outcomes: list[tuple]) -> dict
     story_of_event: dict[int, Counter[int]] = defaultdict(Counter)
     event_of_story: dict[int, Counter[int]] = defaultdict(Counter)
     kinds: Counter[str] = Counter()
-    for item, (status, report_id, duplicate_of, story_id) in zip(items, outcomes, strict=True):
+    for item, (status, _, duplicate_of, story_id) in zip(items, outcomes, strict=True):
         kinds[item.kind] += 1
         if item.kind == "resent":
             seen_total += 1

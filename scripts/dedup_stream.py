@@ -198,7 +198,7 @@ DETAIL = (
     "{Name}, {role}, said {weapon} had been used and that {n1} vehicles were destroyed.",
     "Residents reported {weapon} through the night, and {n1} families fled towards {place2}.",
     "Hospital staff in {place} received {wounded} wounded, {n1} of them in serious condition.",
-    "The road between {place} and {place2} was closed for {n1} hours while units searched the area.",
+    "The road between {place} and {place2} was closed for {n1} hours while units searched.",
     "Images shared online appeared to show burned-out cars and damaged shopfronts near {target}.",
     "{Actor} later issued a statement saying {n1} of its members had been detained.",
     "Local officials said water and electricity were cut in {n1} neighbourhoods.",
@@ -218,7 +218,7 @@ DETAIL = (
 )
 QUOTE = (
     '"We heard {weapon} for hours and nobody came to help us," said {name}, {role}.',
-    '"This is a dangerous escalation that threatens the whole region," {name}, {role}, told reporters.',
+    '"This is a dangerous escalation that threatens the region," {name}, {role}, told reporters.',
     '"The situation is under control and the perpetrators will be punished," said {name}, {role}.',
     '"People are afraid to leave their homes," {name}, {role}, said by telephone.',
     '"We call on all sides to respect the ceasefire," said {name}, {role}.',
