@@ -64,6 +64,9 @@ class DedupSettings(_Section):
     max_compared: int = Field(ge=1)
     key_postings: int = Field(ge=1)
     window_days: int = Field(ge=1)
+    boilerplate_recent: int = Field(ge=1)
+    boilerplate_reports: int = Field(ge=1)
+    boilerplate_share: float = Field(ge=0.0, le=1.0)
 
 
 class StorySettings(_Section):

@@ -134,7 +134,12 @@ class Pipeline:
         self.policy = policy
         self.story_policy = story_policy
         self.clock = clock
-        self.boilerplate = Boilerplate(store.recent_texts)
+        self.boilerplate = Boilerplate(
+            store.recent_texts,
+            recent=policy.boilerplate_recent,
+            min_reports=policy.boilerplate_reports,
+            min_share=policy.boilerplate_share,
+        )
         self.broad_places = frozenset(
             e.id
             for e in tagger.watchlist.entities.values()

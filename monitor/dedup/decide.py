@@ -42,6 +42,8 @@ class DedupPolicy:
     `key_postings`: a key held by this many originals in the window is common (a stock phrase)
     and is not given to more.
     `window_days`: how far back near-duplicates are looked for; exact keys look back forever.
+    `boilerplate_recent`, `boilerplate_reports`, `boilerplate_share`: a paragraph is boilerplate
+    for a source when it is in this many, and this share, of the source's last originals.
     """
 
     near_threshold: float = 0.85
@@ -52,6 +54,9 @@ class DedupPolicy:
     max_compared: int = 4
     key_postings: int = 20
     window_days: int = 90
+    boilerplate_recent: int = 50
+    boilerplate_reports: int = 3
+    boilerplate_share: float = 0.2
 
 
 DEFAULT_POLICY = DedupPolicy()
