@@ -227,7 +227,7 @@ class Pipeline:
             report, boilerplate, sampling=self.policy.sampling, head=self.policy.head, known=known
         )
         candidates, rare = self._candidates(fp, report.text)
-        verdict = decide(fp, None, candidates, self.policy)
+        verdict = decide(fp, candidates, self.policy)
         tags = self.tagger.tag(report)
         sig = None
         keys: list[int] = []

@@ -17,6 +17,7 @@ from monitor.dedup import (
     encode_words,
     fingerprint,
     rank,
+    seen,
 )
 from monitor.dedup.fingerprint import paragraph_key
 from monitor.model import Report, Status
@@ -53,7 +54,7 @@ def _decide_against(text: str, originals: dict[int, str], policy: DedupPolicy = 
         policy,
     )
     candidates = [Candidate(report_id=i, words=encode_words(prints[i].words)) for i in chosen]
-    return decide(fp, None, candidates, policy)
+    return decide(fp, candidates, policy)
 
 
 SEED_IDS = dict(enumerate(SEED_TEXTS.values(), start=1))
@@ -125,9 +126,8 @@ def test_sharing_a_footer_does_not_make_reports_alike() -> None:
             assert score < 0.5
 
 
-def test_an_exact_match_is_seen_before_any_candidate() -> None:
-    fp = fingerprint(_report("anything at all"))
-    verdict = decide(fp, ExactMatch(report_id=9, key="guid", duplicate_of=4, story_id=2), [])
+def test_an_exact_match_is_seen() -> None:
+    verdict = seen(ExactMatch(report_id=9, key="guid", duplicate_of=4, story_id=2))
     assert (verdict.status, verdict.same_as, verdict.reason) == (Status.SEEN, 9, "guid")
     assert (verdict.duplicate_of, verdict.story_id) == (4, 2)
 
@@ -145,8 +145,8 @@ def test_short_bodies_are_left_to_exact_keys() -> None:
     short = "ISIS attacked a checkpoint near Sirte on Thursday."
     fp = fingerprint(_report(short))
     candidate = Candidate(report_id=1, words=encode_words(fingerprint(_report(short)).words))
-    assert decide(fp, None, [candidate], DedupPolicy(min_words=20)).status is Status.NEW
-    assert decide(fp, None, [candidate], DedupPolicy(min_words=5)).duplicate_of == 1
+    assert decide(fp, [candidate], DedupPolicy(min_words=20)).status is Status.NEW
+    assert decide(fp, [candidate], DedupPolicy(min_words=5)).duplicate_of == 1
 
 
 def test_the_best_candidate_wins_and_the_earliest_on_a_tie() -> None:
@@ -159,7 +159,7 @@ def test_the_best_candidate_wins_and_the_earliest_on_a_tie() -> None:
         Candidate(report_id=7, words=words),
         Candidate(report_id=5, words=words),
     ]
-    assert decide(fp, None, candidates).duplicate_of == 5
+    assert decide(fp, candidates).duplicate_of == 5
 
 
 def test_the_content_hash_ignores_case_spacing_and_punctuation_but_not_the_title() -> None:

@@ -131,15 +131,10 @@ def seen(exact: ExactMatch) -> Verdict:
 
 
 def decide(
-    fp: Fingerprint,
-    exact: ExactMatch | None,
-    candidates: Iterable[Candidate],
-    policy: DedupPolicy = DEFAULT_POLICY,
+    fp: Fingerprint, candidates: Iterable[Candidate], policy: DedupPolicy = DEFAULT_POLICY
 ) -> Verdict:
-    """`seen` if there is an exact match; else `duplicate` of the best candidate at or above the
-    threshold (the earliest on a tie); else `new`."""
-    if exact is not None:
-        return seen(exact)
+    """For a report the store does not hold already (else see `seen`): `duplicate` of the best
+    candidate at or above the threshold (the earliest on a tie), else `new`."""
     if len(fp.words) < policy.min_words:
         return Verdict(status=Status.NEW)
     mine = encode_words(fp.words)
