@@ -57,15 +57,18 @@ from dedup_stream import Item, stream  # noqa: E402
 
 from monitor.alert import AlertMessage, Rule  # noqa: E402
 from monitor.config import CONFIG_FILE, default_config_dir, load_settings  # noqa: E402
-from monitor.dedup import Boilerplate, Candidate, Fingerprint, body_words, encode_words, fingerprint  # noqa: E402  # noqa: E402
-from monitor.model import (  # noqa: E402
-    Entry,
-    Status,
-    TagKind,  # noqa: E402
+from monitor.dedup import (  # noqa: E402
+    Boilerplate,
+    Candidate,
+    Fingerprint,
+    body_words,
+    encode_words,
+    fingerprint,
 )
+from monitor.model import Entry, Status, TagKind, Verdict  # noqa: E402
 from monitor.normalize import to_report  # noqa: E402
 from monitor.pipeline import (  # noqa: E402
-    BROAD_PLACE_KINDS,  # noqa: E402
+    BROAD_PLACE_KINDS,
     Pipeline,
     dedup_policy,
     story_policy,
@@ -78,7 +81,7 @@ from monitor.store.schema import (  # noqa: E402
     StoryKeyRow,
     TagRow,
 )
-from monitor.store.sql import _tag_values  # noqa: E402
+from monitor.store.sql import child_rows, report_values  # noqa: E402
 from monitor.story import _lead_spans, signature  # noqa: E402
 from monitor.tag import Tagger, load_watchlist  # noqa: E402
 
@@ -206,71 +209,41 @@ def fill(db: str, first: int, count: int, per_day: int, seed: int) -> dict[str, 
         for rows in pool.imap(_prepare, chunks):
             id_of: dict[int, int] = {}
             story_of: dict[int, int] = {}
-            reports, tags, entities, keys, story_keys = [], [], [], [], []
+            tables: dict[Any, list[dict[str, Any]]] = defaultdict(list)
             for row in rows:
-                item, report, fp, sig = row["item"], row["report"], row["fp"], row["sig"]
+                item, fp, sig = row["item"], row["fp"], row["sig"]
                 report_id = next_id
                 next_id += 1
                 id_of[item.index] = report_id
-                is_new = item.kind in ("original", "same_event")
-                if is_new:
+                if item.kind in ("original", "same_event"):
+                    verdict = Verdict(status=Status.NEW)
                     story_id = story_of.setdefault(item.event, report_id)
                     indexed = [k for k in fp.keys if postings[k] < policy.key_postings]
-                    for k in indexed:
-                        postings[k] += 1
-                    keys += [{"key": k, "report_id": report_id} for k in indexed]
-                    story_keys += [
-                        {"key": k, "day": sig.day, "report_id": report_id} for k in sig.keys()
-                    ]
+                    postings.update(indexed)
                 else:
+                    original = id_of.get(item.copy_of if item.copy_of is not None else -1)
+                    verdict = Verdict(status=Status.DUPLICATE, duplicate_of=original, reason="near")
                     story_id = story_of.get(item.event, report_id)
                     indexed = []
-                reports.append(
-                    {
-                        "id": report_id,
-                        "source": report.source,
-                        "url": report.url,
-                        "canonical_url": fp.canonical_url,
-                        "guid": report.guid,
-                        "title": report.title,
-                        "text": report.text,
-                        "published": report.published,
-                        "fetched_at": report.fetched_at,
-                        "stored_at": report.published,
-                        "content_hash": fp.content_hash,
-                        "status": "new" if is_new else "duplicate",
-                        "duplicate_of": None if is_new else id_of.get(item.copy_of or -1),
-                        "dedup_reason": None if is_new else "near",
-                        "dedup_score": None,
-                        "input_ref": f"item:{item.index}",
-                        "story_id": story_id,
-                        "key_count": len(indexed) if is_new else None,
-                        "story_sig": (
-                            " ".join(sorted(sig.facts)) + "|" + " ".join(sorted(sig.places))
-                        )
-                        if is_new
-                        else None,
-                    }
+                values = report_values(
+                    report=row["report"],
+                    fingerprint=fp,
+                    verdict=verdict,
+                    input_ref=f"item:{item.index}",
+                    keys=indexed,
+                    signature=sig,
+                    story_id=story_id,
+                    stored_at=row["report"].published,
                 )
-                seen_entities: dict[str, tuple[str, bool]] = {}
-                for t in row["tags"]:
-                    tags.append(_tag_values(report_id, t))
-                    seen_entities[t.entity_id] = (t.kind.value, True)
-                    for parent in t.parents:
-                        seen_entities.setdefault(parent, (t.kind.value, False))
-                entities += [
-                    {"report_id": report_id, "entity_id": e, "kind": k, "direct": d}
-                    for e, (k, d) in seen_entities.items()
-                ]
-            for table, values in (
-                (ReportRow, reports),
-                (TagRow, tags),
-                (ReportEntityRow, entities),
-                (DedupKeyRow, keys),
-                (StoryKeyRow, story_keys),
-            ):
-                if values:
-                    connection.execute(insert(table), values)
+                tables[ReportRow].append({"id": report_id, **values})
+                owned = child_rows(
+                    report_id, verdict=verdict, tags=row["tags"], keys=indexed, signature=sig
+                )
+                for table, values_of_table in owned.items():
+                    tables[table] += values_of_table
+            for table in (ReportRow, TagRow, ReportEntityRow, DedupKeyRow, StoryKeyRow):
+                if tables[table]:
+                    connection.execute(insert(table), tables[table])
             connection.commit()
             done += len(rows)
     engine.dispose()

@@ -94,6 +94,83 @@ def _safe(url: str) -> str:
         return "<unreadable URL>"
 
 
+def encode_signature(signature: Signature) -> str:
+    """A story signature as the `story_sig` column keeps it: facts, "|", places."""
+    return " ".join(sorted(signature.facts)) + "|" + " ".join(sorted(signature.places))
+
+
+def decode_signature(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """(facts, places) of a `story_sig` column."""
+    facts, _, places = (text or "").partition("|")
+    return frozenset(facts.split()), frozenset(places.split())
+
+
+def report_values(
+    *,
+    report: Report,
+    fingerprint: Fingerprint,
+    verdict: Verdict,
+    input_ref: str | None,
+    keys: Sequence[int],
+    signature: Signature | None,
+    story_id: int | None,
+    stored_at: datetime,
+) -> dict[str, Any]:
+    """The `reports` row of a report, without its id."""
+    is_new = verdict.status is Status.NEW
+    return {
+        "source": report.source,
+        "url": report.url,
+        "canonical_url": fingerprint.canonical_url,
+        "guid": report.guid,
+        "title": report.title,
+        "text": report.text,
+        "published": report.published,
+        "fetched_at": report.fetched_at,
+        "stored_at": stored_at,
+        "content_hash": fingerprint.content_hash,
+        "status": verdict.status.value,
+        "duplicate_of": verdict.duplicate_of,
+        "dedup_reason": verdict.reason,
+        "dedup_score": verdict.score,
+        "input_ref": input_ref,
+        "story_id": story_id,
+        "key_count": len(keys) if is_new else None,
+        "story_sig": encode_signature(signature) if signature is not None and is_new else None,
+    }
+
+
+def child_rows(
+    report_id: int,
+    *,
+    verdict: Verdict,
+    tags: Sequence[Tag],
+    keys: Sequence[int],
+    signature: Signature | None,
+) -> dict[type[Base], list[dict[str, Any]]]:
+    """The rows a report owns besides its alerts, by table: its tags, the entities it concerns
+    (named, or through a child), and for an original its retrieval and story keys."""
+    entities: dict[str, tuple[str, bool]] = {}
+    for t in tags:
+        entities[t.entity_id] = (t.kind.value, True)
+        for parent in t.parents:
+            entities.setdefault(parent, (t.kind.value, False))
+    is_new = verdict.status is Status.NEW
+    return {
+        TagRow: [_tag_values(report_id, t) for t in tags],
+        ReportEntityRow: [
+            {"report_id": report_id, "entity_id": e, "kind": k, "direct": d}
+            for e, (k, d) in entities.items()
+        ],
+        DedupKeyRow: [{"key": k, "report_id": report_id} for k in keys] if is_new else [],
+        StoryKeyRow: (
+            [{"key": k, "day": signature.day, "report_id": report_id} for k in signature.keys()]
+            if is_new and signature is not None
+            else []
+        ),
+    }
+
+
 def _tag_values(report_id: int, t: Tag) -> dict[str, Any]:
     return {
         "report_id": report_id,
@@ -363,13 +440,10 @@ class SqlStore:
         )
         candidates = []
         for report_id, story_id, sig in rows:
-            facts, _, places = (sig or "").partition("|")
+            facts, places = decode_signature(sig)
             candidates.append(
                 StoryCandidate(
-                    report_id=report_id,
-                    story_id=story_id or report_id,
-                    places=frozenset(places.split()),
-                    facts=frozenset(facts.split()),
+                    report_id=report_id, story_id=story_id or report_id, places=places, facts=facts
                 )
             )
         return candidates
@@ -393,36 +467,16 @@ class SqlStore:
         `keys` and story `signature`, in one transaction. `story_id` None opens a story whose id
         is the report's own."""
         now = self._clock()
-        is_new = verdict.status is Status.NEW
-        values = {
-            "source": report.source,
-            "url": report.url,
-            "canonical_url": fingerprint.canonical_url,
-            "guid": report.guid,
-            "title": report.title,
-            "text": report.text,
-            "published": report.published,
-            "fetched_at": report.fetched_at,
-            "stored_at": now,
-            "content_hash": fingerprint.content_hash,
-            "status": verdict.status.value,
-            "duplicate_of": verdict.duplicate_of,
-            "dedup_reason": verdict.reason,
-            "dedup_score": verdict.score,
-            "input_ref": input_ref,
-            "story_id": story_id,
-            "key_count": len(keys) if is_new else None,
-            "story_sig": (
-                " ".join(sorted(signature.facts)) + "|" + " ".join(sorted(signature.places))
-                if signature is not None and is_new
-                else None
-            ),
-        }
-        entities: dict[str, tuple[str, bool]] = {}
-        for t in tags:
-            entities[t.entity_id] = (t.kind.value, True)
-            for parent in t.parents:
-                entities.setdefault(parent, (t.kind.value, False))
+        values = report_values(
+            report=report,
+            fingerprint=fingerprint,
+            verdict=verdict,
+            input_ref=input_ref,
+            keys=keys,
+            signature=signature,
+            story_id=story_id,
+            stored_at=now,
+        )
         with self._writing() as session:
             connection = session.connection()
             report_id = connection.execute(
@@ -433,30 +487,11 @@ class SqlStore:
                 connection.execute(
                     update(ReportRow).where(ReportRow.id == report_id).values(story_id=report_id)
                 )
-            if tags:
-                connection.execute(insert(TagRow), [_tag_values(report_id, t) for t in tags])
-            if entities:
-                connection.execute(
-                    insert(ReportEntityRow),
-                    [
-                        {"report_id": report_id, "entity_id": e, "kind": k, "direct": d}
-                        for e, (k, d) in entities.items()
-                    ],
-                )
-            if is_new and keys:
-                connection.execute(
-                    insert(DedupKeyRow), [{"key": k, "report_id": report_id} for k in keys]
-                )
-            if is_new and signature is not None:
-                story_keys = signature.keys()
-                if story_keys:
-                    connection.execute(
-                        insert(StoryKeyRow),
-                        [
-                            {"key": k, "day": signature.day, "report_id": report_id}
-                            for k in story_keys
-                        ],
-                    )
+            for table, rows in child_rows(
+                report_id, verdict=verdict, tags=tags, keys=keys, signature=signature
+            ).items():
+                if rows:
+                    connection.execute(insert(table), rows)
             alert_ids: tuple[int, ...] = ()
             if alerts:
                 alert_ids = tuple(
