@@ -88,22 +88,28 @@ def paragraphs(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
-def paragraph_key(paragraph: str) -> str:
-    """A paragraph's identity for boilerplate lists: its casefolded words."""
-    return " ".join(w.casefold() for w in _WORD.findall(paragraph))
-
-
 def words_of(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 
 
+def paragraph_key(paragraph: str) -> str:
+    """A paragraph's identity for boilerplate lists: its casefolded words."""
+    return " ".join(words_of(paragraph))
+
+
 def body_words(text: str, boilerplate: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The words of `text` without the paragraphs whose `paragraph_key` is in `boilerplate`;
-    all its words if nothing else is left."""
+    all its words if nothing else is left. Each paragraph is read once."""
     if not boilerplate:
         return words_of(text)
-    kept = [p for p in paragraphs(text) if paragraph_key(p) not in boilerplate]
-    return words_of("\n".join(kept)) or words_of(text)
+    kept: list[str] = []
+    every: list[str] = []
+    for paragraph in paragraphs(text):
+        words = words_of(paragraph)
+        every.extend(words)
+        if " ".join(words) not in boilerplate:
+            kept.extend(words)
+    return tuple(kept or every)
 
 
 def _word_id(word: str) -> int:
