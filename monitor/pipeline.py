@@ -99,6 +99,15 @@ def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: s
     return rules
 
 
+def broad_places(watchlist: Watchlist) -> frozenset[str]:
+    """The watchlist's places too wide to place an event (see BROAD_PLACE_KINDS)."""
+    return frozenset(
+        e.id
+        for e in watchlist.entities.values()
+        if e.category is TagKind.PLACE and e.kind in BROAD_PLACE_KINDS
+    )
+
+
 def dedup_policy(settings: Settings) -> DedupPolicy:
     return DedupPolicy(**settings.dedup.model_dump())
 
@@ -140,11 +149,7 @@ class Pipeline:
             min_reports=policy.boilerplate_reports,
             min_share=policy.boilerplate_share,
         )
-        self.broad_places = frozenset(
-            e.id
-            for e in tagger.watchlist.entities.values()
-            if e.category is TagKind.PLACE and e.kind in BROAD_PLACE_KINDS
-        )
+        self.broad_places = broad_places(tagger.watchlist)
         self._window: tuple[datetime, int] | None = None
         self._common: set[int] = set()
 

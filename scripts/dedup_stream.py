@@ -32,7 +32,6 @@ from pathlib import Path
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 
-KINDS = ("original", "same_event", "syndicated", "excerpt", "retitled", "edited", "resent")
 DEFAULT_SHARES = {
     "original": 0.55,
     "same_event": 0.12,
@@ -42,7 +41,6 @@ DEFAULT_SHARES = {
     "edited": 0.07,
     "resent": 0.04,
 }
-COPY_KINDS = ("syndicated", "excerpt", "retitled", "edited", "resent")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
