@@ -65,11 +65,11 @@ from monitor.dedup import (  # noqa: E402
     encode_words,
     fingerprint,
 )
-from monitor.model import Entry, Status, TagKind, Verdict  # noqa: E402
+from monitor.model import Entry, Status, Verdict  # noqa: E402
 from monitor.normalize import to_report  # noqa: E402
 from monitor.pipeline import (  # noqa: E402
-    BROAD_PLACE_KINDS,
     Pipeline,
+    broad_places,
     dedup_policy,
     story_policy,
 )
@@ -150,19 +150,21 @@ def _prepare(args: tuple[int, int, int, int]) -> list[dict[str, Any]]:
     if _WORKER is None:
         loaded = load_settings(default_config_dir() / CONFIG_FILE, env={}).settings
         watchlist = load_watchlist(Path(loaded.watchlist.actors), loaded.watchlist.places_files)
-        broad = frozenset(
-            e.id
-            for e in watchlist.entities.values()
-            if e.category is TagKind.PLACE and e.kind in BROAD_PLACE_KINDS
-        )
         _WORKER = (
             Tagger(watchlist),
-            broad,
+            broad_places(watchlist),
             dedup_policy(loaded),
             story_policy(loaded),
-            Boilerplate(lambda source, n: []),
         )
-    tagger, broad, policy, stories, boilerplate = _WORKER
+    tagger, broad, policy, stories = _WORKER
+    # Boilerplate is learned within the chunk, so that the rows do not depend on which worker
+    # happened to prepare which chunks before.
+    boilerplate = Boilerplate(
+        lambda source, n: [],
+        recent=policy.boilerplate_recent,
+        min_reports=policy.boilerplate_reports,
+        min_share=policy.boilerplate_share,
+    )
     rows = []
     for item in _items(first, count, per_day, seed):
         if item.kind == "resent":
