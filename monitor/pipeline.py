@@ -10,9 +10,10 @@ the report with its alerts, keys and signature, then the outbox is delivered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import islice
 
 from monitor.alert import Notifier, Rule, deliver_pending, route
 from monitor.clock import Clock, utc_now
@@ -23,6 +24,7 @@ from monitor.dedup import (
     Candidate,
     DedupPolicy,
     Fingerprint,
+    KeyIndex,
     body_words,
     decide,
     encode_words,
@@ -31,7 +33,7 @@ from monitor.dedup import (
     rank,
     seen,
 )
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, InputError
 from monitor.model import (
     Entry,
     Report,
@@ -50,9 +52,13 @@ from monitor.tag import Tagger, Watchlist
 # Places too wide to say where an event happened: they never make two reports one story.
 BROAD_PLACE_KINDS = frozenset({"country", "region"})
 WINDOW_REFRESH = timedelta(minutes=10)
-# The common retrieval keys remembered (about 60 bytes each); past this many they are forgotten
-# and learned again from the store.
-COMMON_KEYS_MAX = 2_000_000
+# Originals' retrieval keys are read from the store this many reports at a time.
+INDEX_READ_ROWS = 5_000
+# Entries handed over together (a replay, a feed's poll) are stored in transactions of this many:
+# each commit writes the pages it changed, and the reports of one group share most of theirs
+# (the ends of the indexes they extend), so a group costs little more to commit than one
+# report. The first outcome of a group waits for the last: about 0.1 s.
+GROUP_REPORTS = 50
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,6 +73,7 @@ class Outcome:
     story_id: int | None
     tags: tuple[Tag, ...]
     alerts: tuple[StoredAlert, ...]
+    alert_ids: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
 
 
@@ -150,8 +157,9 @@ class Pipeline:
             min_share=policy.boilerplate_share,
         )
         self.broad_places = broad_places(tagger.watchlist)
+        self.index = KeyIndex()
         self._window: tuple[datetime, int] | None = None
-        self._common: set[int] = set()
+        self._sync_index()
 
     def _window_start(self) -> int:
         """The first report id inside the dedup window, looked up again every few minutes."""
@@ -161,28 +169,32 @@ class Pipeline:
             self._window = (now, self.store.window_start(since))
         return self._window[1]
 
+    def _sync_index(self) -> None:
+        """Bring the retrieval index up to date with the store: leave out what fell out of the
+        window, file the originals stored since (by this process or any other), reading the
+        whole window the first time."""
+        start = self._window_start()
+        self.index.forget_before(start)
+        after = max(self.index.last_id, start - 1)
+        while True:
+            rows = self.store.filed_keys(after_id=after, limit=INDEX_READ_ROWS)
+            self.index.add_rows(rows)
+            if len(rows) < INDEX_READ_ROWS:
+                return
+            after = rows[-1][0]
+
     def _candidates(self, fp: Fingerprint, text: str) -> tuple[list[Candidate], list[int]]:
         """The originals worth comparing with `fp`, and the keys of `fp` that are not common
         (held by fewer than `key_postings` originals of the window): those it is filed under if
-        it is new. Common keys (stock phrases) are no evidence; once seen they are remembered
-        and not looked up again."""
-        asked = [k for k in fp.keys if k not in self._common]
-        postings = self.store.key_postings(asked, since_id=self._window_start())
-        for key, ids in postings.items():
-            if len(ids) >= self.policy.key_postings:
-                self._common.add(key)
-        if len(self._common) > COMMON_KEYS_MAX:
-            self._common.clear()
-        rare = [k for k in asked if k not in self._common]
+        it is new. Common keys (stock phrases) are no evidence."""
+        self._sync_index()
+        postings, common = self.index.postings(fp.keys, common_at=self.policy.key_postings)
+        rare = [k for k in fp.keys if k not in common]
         shared: dict[int, int] = {}
-        for key in rare:
-            for report_id in postings.get(key, ()):
+        for ids in postings.values():
+            for report_id in ids:
                 shared[report_id] = shared.get(report_id, 0) + 1
-        # The originals sharing the most keys; `rank` then weighs them by their own key counts.
-        best = sorted(shared, key=lambda r: (-shared[r], -r))[: 5 * self.policy.max_compared]
-        shared = {r: shared[r] for r in best}
-        key_counts = self.store.key_counts(best) if best else {}
-        chosen = rank(len(rare), shared, key_counts, self.policy)
+        chosen = rank(len(rare), shared, self.index.key_counts, self.policy)
         mine = self.boilerplate.of(fp.source)
         candidates = []
         for report_id, source, original, story_id in self.store.originals_text(chosen):
@@ -207,6 +219,73 @@ class Pipeline:
         Raises InputError (nothing is left of the entry) or StoreError (the database failed;
         nothing of this entry was stored).
         """
+        (result,) = self._process_group([entry])
+        if isinstance(result, InputError):
+            raise result
+        return result
+
+    def process_many(self, entries: Iterable[Entry | InputError]) -> Iterator[Outcome | InputError]:
+        """`process` for many entries, in order, committed `GROUP_REPORTS` at a time: what a
+        replay or a feed's poll hands over at once. An entry that cannot be read gives its
+        InputError in its place, as do errors passed in (a source's unreadable items), and the
+        rest carries on. Outcomes come once their group is stored and its alerts delivered.
+
+        Raises StoreError when the database fails: nothing of that group was stored, and what
+        was yielded before it stays stored.
+        """
+        pending = iter(entries)
+        while group := list(islice(pending, GROUP_REPORTS)):
+            yield from self._process_group(group)
+
+    def _process_group(self, group: Sequence[Entry | InputError]) -> list[Outcome | InputError]:
+        results: list[Outcome | InputError] = []
+        stored: dict[int, StoredReport] = {}
+        try:
+            with self.store.batch():
+                for entry in group:
+                    if isinstance(entry, InputError):
+                        results.append(entry)
+                        continue
+                    try:
+                        outcome = self._ingest(entry)
+                    except InputError as e:
+                        results.append(e)
+                        continue
+                    results.append(outcome)
+                    if outcome.alert_ids:
+                        stored[outcome.report_id] = StoredReport(
+                            id=outcome.report_id,
+                            report=outcome.report,
+                            status=outcome.verdict.status,
+                            duplicate_of=outcome.verdict.duplicate_of,
+                            story_id=outcome.story_id,
+                            tags=outcome.tags,
+                            input_ref=entry.ref,
+                        )
+        except BaseException:
+            # What is cached of the rolled-back reports (their keys, their paragraphs) goes;
+            # it is read again from the store.
+            self._forget()
+            raise
+        if not stored:
+            return results
+        if self.notifier is not None:
+            deliver_pending(self.store, self.notifier, stored)
+        alerts = self.store.alerts_of_reports(list(stored))
+        return [
+            replace(r, alerts=tuple(alerts.get(r.report_id, ())))
+            if isinstance(r, Outcome) and r.alert_ids
+            else r
+            for r in results
+        ]
+
+    def _forget(self) -> None:
+        self.index = KeyIndex()
+        self.boilerplate.forget()
+        self._window = None
+
+    def _ingest(self, entry: Entry) -> Outcome:
+        """Normalize, dedup, tag, group and store one entry, inside the group's transaction."""
         report = to_report(entry, fetched_at=self.clock())
         warnings = []
         if entry.published and report.published is None:
@@ -267,17 +346,6 @@ class Pipeline:
         )
         if verdict.status is Status.NEW:
             self.boilerplate.learn(report.source, report.text)
-        if self.notifier is not None and added.alert_ids:
-            stored = StoredReport(
-                id=added.report_id,
-                report=report,
-                status=verdict.status,
-                duplicate_of=verdict.duplicate_of,
-                story_id=added.story_id,
-                tags=tags,
-                input_ref=entry.ref,
-            )
-            deliver_pending(self.store, self.notifier, {added.report_id: stored})
         return Outcome(
             ref=entry.ref,
             report_id=added.report_id,
@@ -285,6 +353,7 @@ class Pipeline:
             verdict=verdict,
             story_id=added.story_id,
             tags=tags,
-            alerts=tuple(self.store.alerts_of(added.report_id)) if added.alert_ids else (),
+            alerts=(),
+            alert_ids=added.alert_ids,
             warnings=tuple(warnings),
         )

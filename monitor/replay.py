@@ -51,25 +51,19 @@ def replay(
         if isinstance(item, Skipped):
             on_skipped(item)
             continue
-        for entry in read_input(item):
-            if isinstance(entry, InputError):
+        for result in pipeline.process_many(read_input(item)):
+            if isinstance(result, InputError):
                 summary.failed += 1
-                on_error(entry)
+                on_error(result)
                 continue
-            try:
-                outcome = pipeline.process(entry)
-            except InputError as e:
-                summary.failed += 1
-                on_error(e)
-                continue
-            if outcome.verdict.status is Status.NEW:
+            if result.verdict.status is Status.NEW:
                 summary.new += 1
-            elif outcome.verdict.status is Status.DUPLICATE:
+            elif result.verdict.status is Status.DUPLICATE:
                 summary.duplicate += 1
             else:
                 summary.seen += 1
-            for alert in outcome.alerts:
+            for alert in result.alerts:
                 summary.alerts[alert.status.value] = summary.alerts.get(alert.status.value, 0) + 1
-            on_outcome(outcome)
+            on_outcome(result)
         on_file_done(item)
     return summary

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
 from monitor.alert import AlertMessage, Rule
 from monitor.clock import Clock
-from monitor.errors import DeliveryError, InputError
+from monitor.errors import DeliveryError, InputError, StoreError
 from monitor.model import AlertStatus, Entry, Status
-from monitor.pipeline import Pipeline
+from monitor.pipeline import Outcome, Pipeline
 from monitor.replay import plan, replay
 from monitor.store import SqlStore
 from monitor.tag import Tagger
@@ -227,3 +230,96 @@ def test_learned_boilerplate_neither_joins_distinct_reports_nor_hides_a_copy(
         )
         assert outcome.verdict.status is Status.DUPLICATE
         assert outcome.verdict.duplicate_of == store.count() - 1
+
+
+def _refuse_title(store: SqlStore, title: str) -> None:
+    """Make the database itself refuse to store a report with `title`, as a full disk or a
+    broken connection would refuse it."""
+    with store.engine.begin() as connection:
+        if store.engine.dialect.name == "sqlite":
+            connection.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON reports"
+                    f" WHEN NEW.title = '{title}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            )
+        else:
+            connection.execute(
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
+                    f" IF NEW.title = '{title}' THEN RAISE EXCEPTION 'refused'; END IF;"
+                    " RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON reports"
+                    " FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+
+
+def _seed_entries() -> list[Entry]:
+    return [
+        Entry(ref=p.name, source="seeds", title=p.stem, body=p.read_text("utf-8"))
+        for p in sorted(SEEDS.glob("*.txt"))
+    ]
+
+
+def test_a_group_sees_its_own_reports_and_keeps_its_order(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    seeds = _seed_entries()
+    copy = Entry(
+        ref="copy",
+        source="wire",
+        title="Wire",
+        body=copies.EDITS["other footer"](seeds[4].body or ""),
+    )
+    notifier = RecordingNotifier()
+    with SqlStore.open(db_url, clock=clock) as store:
+        results = list(
+            _pipeline(store, tagger, clock, notifier).process_many(
+                [seeds[4], InputError("feed#2", "no title or text"), copy, seeds[4], seeds[0]]
+            )
+        )
+    assert [r.ref for r in results] == [seeds[4].ref, "feed#2", "copy", seeds[4].ref, seeds[0].ref]
+    first, error, duplicate, again, other = results
+    assert isinstance(error, InputError)
+    assert duplicate.verdict.status is Status.DUPLICATE
+    assert duplicate.verdict.duplicate_of == first.report_id
+    assert again.verdict.status is Status.SEEN and again.report_id == first.report_id
+    assert other.verdict.status is Status.NEW
+    assert [m.report_id for m in notifier.sent] == [first.report_id, other.report_id]
+    assert first.alerts[0].status is AlertStatus.SENT
+
+
+def test_a_group_the_database_refuses_is_stored_not_at_all_and_can_be_retried(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    seeds = _seed_entries()
+    copy = Entry(
+        ref="copy",
+        source="wire",
+        title="Wire",
+        body=copies.EDITS["other footer"](seeds[4].body or ""),
+    )
+    refused = Entry(ref="refused", source="seeds", title="refused", body=seeds[2].body)
+    notifier = RecordingNotifier()
+    with SqlStore.open(db_url, clock=clock) as store:
+        _refuse_title(store, "refused")
+        pipeline = _pipeline(store, tagger, clock, notifier)
+        stored = pipeline.process(seeds[0])
+        with pytest.raises(StoreError, match="refused"):
+            list(pipeline.process_many([seeds[4], copy, refused]))
+        assert store.count() == 1
+        assert [m.report_id for m in notifier.sent] == [stored.report_id]
+        # What the pipeline had learned of the refused group is gone with it, and the group
+        # goes through again as if for the first time.
+        original, duplicate, other = pipeline.process_many([seeds[4], copy, seeds[2]])
+        assert isinstance(original, Outcome) and isinstance(duplicate, Outcome)
+        assert original.verdict.status is Status.NEW
+        assert duplicate.verdict.status is Status.DUPLICATE
+        assert duplicate.verdict.duplicate_of == original.report_id
+        assert store.count() == 4
+        assert len(notifier.sent) == 3

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from monitor.clock import Clock
-from monitor.dedup import fingerprint
+from monitor.dedup import decode_keys, fingerprint
 from monitor.errors import StoreError
 from monitor.model import AlertIntent, AlertStatus, Report, Status, TagKind, Verdict
 from monitor.store import SqlStore
@@ -108,25 +108,21 @@ def test_a_new_report_opens_its_own_story_unless_given_one(
         assert store.get(second.report_id).story_id == first.report_id  # type: ignore[union-attr]
 
 
-def test_key_postings_list_the_originals_under_each_key_inside_the_window(
+def test_filed_keys_are_each_originals_keys_in_id_order(
     db_url: str, tagger: Tagger, clock: Clock
 ) -> None:
     with SqlStore.open(db_url, clock=clock) as store:
         a = _add(store, tagger, _report("a"), keys=(1, 2, 3))
-        b = _add(store, tagger, _report("b"), keys=(2, 3, 4, 5))
+        b = _add(store, tagger, _report("b"), keys=(2, 3, 4, -5))
         _add(store, tagger, _report("c"), DUPLICATE, keys=(2, 3))  # duplicates are not indexed
-        postings = store.key_postings([2, 3, 5, 9], since_id=a.report_id)
-        assert {k: sorted(v) for k, v in postings.items()} == {
-            2: [a.report_id, b.report_id],
-            3: [a.report_id, b.report_id],
-            5: [b.report_id],
-        }
-        assert store.key_postings([2, 3], since_id=b.report_id) == {
-            2: [b.report_id],
-            3: [b.report_id],
-        }
-        assert store.key_postings([], since_id=0) == {}
-        assert store.key_counts([a.report_id, b.report_id]) == {a.report_id: 3, b.report_id: 4}
+        _add(store, tagger, _report("d"))  # nor originals without keys
+        rows = store.filed_keys(after_id=0, limit=10)
+        assert [(i, decode_keys(k).tolist()) for i, k in rows] == [
+            (a.report_id, [1, 2, 3]),
+            (b.report_id, [2, 3, 4, -5]),
+        ]
+        assert [i for i, _ in store.filed_keys(after_id=a.report_id, limit=10)] == [b.report_id]
+        assert [i for i, _ in store.filed_keys(after_id=0, limit=1)] == [a.report_id]
 
 
 def test_the_window_starts_at_the_first_report_stored_since(db_url: str, tagger: Tagger) -> None:

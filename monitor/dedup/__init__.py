@@ -22,6 +22,7 @@ from monitor.dedup.fingerprint import (
     fingerprint,
     identity,
 )
+from monitor.dedup.index import KeyIndex, decode_keys, encode_keys
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -29,12 +30,15 @@ __all__ = [
     "Candidate",
     "DedupPolicy",
     "ExactMatch",
+    "KeyIndex",
     "Fingerprint",
     "Identity",
     "body_words",
     "canonical_url",
     "containment",
     "decide",
+    "decode_keys",
+    "encode_keys",
     "encode_words",
     "fingerprint",
     "identity",

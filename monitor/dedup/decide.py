@@ -106,8 +106,8 @@ def rank(
     policy: DedupPolicy = DEFAULT_POLICY,
 ) -> list[int]:
     """The originals worth comparing with a report of `keys` retrieval keys (those not common,
-    see `key_postings`), best first: `shared` counts the keys each original has in common with
-    it, `key_counts` the number of keys each original was filed under."""
+    see `DedupPolicy.key_postings`), best first: `shared` counts the keys each original has in
+    common with it, `key_counts` the number of keys each original was filed under."""
     scored = []
     for report_id, hits in shared.items():
         smaller = min(keys, key_counts.get(report_id, keys)) or 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -17,9 +18,7 @@ class Store(Protocol):
 
     def window_start(self, since: datetime) -> int: ...
 
-    def key_postings(self, keys: Sequence[int], *, since_id: int) -> dict[int, list[int]]: ...
-
-    def key_counts(self, report_ids: Sequence[int]) -> dict[int, int]: ...
+    def filed_keys(self, *, after_id: int, limit: int) -> list[tuple[int, bytes]]: ...
 
     def originals_text(
         self, report_ids: Sequence[int]
@@ -50,6 +49,10 @@ class Store(Protocol):
     def pending_alerts(self, limit: int | None = None) -> list[StoredAlert]: ...
 
     def alerts_of(self, report_id: int) -> list[StoredAlert]: ...
+
+    def alerts_of_reports(self, report_ids: Sequence[int]) -> dict[int, list[StoredAlert]]: ...
+
+    def batch(self) -> AbstractContextManager[None]: ...
 
     def mark_alert(
         self, alert_id: int, status: AlertStatus, *, error: str | None = None

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -15,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -67,9 +67,8 @@ class ReportRow(Base):
     # The story the report belongs to: the id of the story's first report (its own, if it opened
     # the story). Duplicates carry their original's.
     story_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    # An original's number of retrieval keys, and its story signature: its facts, then "|", then
-    # its places, each list space-separated (read hundreds of times a second, so kept simple).
-    key_count: Mapped[int | None] = mapped_column(Integer)
+    # An original's story signature: its facts, then "|", then its places, each list
+    # space-separated (read hundreds of times a second, so kept simple).
     story_sig: Mapped[str | None] = mapped_column(Text)
 
     tags: Mapped[list[TagRow]] = relationship(
@@ -85,17 +84,16 @@ class ReportRow(Base):
 
 
 class DedupKeyRow(Base):
-    """The retrieval index of near-duplicates: each original under each of its retrieval keys.
-    Written in the same transaction as the report, so it can never disagree with the store."""
+    """An original's retrieval keys (see `monitor.dedup.index`), as little-endian 64-bit
+    integers. Written in the same transaction as the report, so the index built from these rows
+    can never disagree with the store."""
 
     __tablename__ = "dedup_keys"
 
-    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     report_id: Mapped[int] = mapped_column(
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
-
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    keys: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class StoryKeyRow(Base):

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, inspect, or_, select, update
+from sqlalchemy import Engine, create_engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
@@ -34,18 +34,25 @@ from monitor.model import (
     TagKind,
     Verdict,
 )
-from monitor.store.schema import (
-    AlertRow,
-    Base,
-    DedupKeyRow,
-    ReportEntityRow,
-    ReportRow,
-    StoryKeyRow,
-    TagRow,
+from monitor.store.driver import Driver, chunks, marks
+from monitor.store.rows import (
+    child_rows,
+    decode_signature,
+    report_values,
+    stored_report,
+    tag_of,
 )
+from monitor.store.schema import Base, ReportEntityRow, ReportRow, TagRow
 from monitor.story import Signature, StoryCandidate
 
 SQLITE_BUSY_TIMEOUT_S = 30
+# SQLite's page cache. Its default (2 MB) holds too little of the indexes that each report
+# looks up and extends at random places (content hash, canonical URL, guid), and every miss is
+# a read from the operating system.
+SQLITE_CACHE_KIB = 32 * 1024
+# Story signatures of originals kept decoded in memory (a few hundred bytes each): a story
+# look-up reads a hundred of them, and they never change once stored.
+SIGNATURES_KEPT = 100_000
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -62,6 +69,7 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
@@ -94,154 +102,6 @@ def _safe(url: str) -> str:
         return "<unreadable URL>"
 
 
-def encode_signature(signature: Signature) -> str:
-    """A story signature as the `story_sig` column keeps it: facts, "|", places."""
-    return " ".join(sorted(signature.facts)) + "|" + " ".join(sorted(signature.places))
-
-
-def decode_signature(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
-    """(facts, places) of a `story_sig` column."""
-    facts, _, places = (text or "").partition("|")
-    return frozenset(facts.split()), frozenset(places.split())
-
-
-def report_values(
-    *,
-    report: Report,
-    fingerprint: Fingerprint,
-    verdict: Verdict,
-    input_ref: str | None,
-    keys: Sequence[int],
-    signature: Signature | None,
-    story_id: int | None,
-    stored_at: datetime,
-) -> dict[str, Any]:
-    """The `reports` row of a report, without its id."""
-    is_new = verdict.status is Status.NEW
-    return {
-        "source": report.source,
-        "url": report.url,
-        "canonical_url": fingerprint.canonical_url,
-        "guid": report.guid,
-        "title": report.title,
-        "text": report.text,
-        "published": report.published,
-        "fetched_at": report.fetched_at,
-        "stored_at": stored_at,
-        "content_hash": fingerprint.content_hash,
-        "status": verdict.status.value,
-        "duplicate_of": verdict.duplicate_of,
-        "dedup_reason": verdict.reason,
-        "dedup_score": verdict.score,
-        "input_ref": input_ref,
-        "story_id": story_id,
-        "key_count": len(keys) if is_new else None,
-        "story_sig": encode_signature(signature) if signature is not None and is_new else None,
-    }
-
-
-def child_rows(
-    report_id: int,
-    *,
-    verdict: Verdict,
-    tags: Sequence[Tag],
-    keys: Sequence[int],
-    signature: Signature | None,
-) -> dict[type[Base], list[dict[str, Any]]]:
-    """The rows a report owns besides its alerts, by table: its tags, the entities it concerns
-    (named, or through a child), and for an original its retrieval and story keys."""
-    entities: dict[str, tuple[str, bool]] = {}
-    for t in tags:
-        entities[t.entity_id] = (t.kind.value, True)
-        for parent in t.parents:
-            entities.setdefault(parent, (t.kind.value, False))
-    is_new = verdict.status is Status.NEW
-    return {
-        TagRow: [_tag_values(report_id, t) for t in tags],
-        ReportEntityRow: [
-            {"report_id": report_id, "entity_id": e, "kind": k, "direct": d}
-            for e, (k, d) in entities.items()
-        ],
-        DedupKeyRow: [{"key": k, "report_id": report_id} for k in keys] if is_new else [],
-        StoryKeyRow: (
-            [{"key": k, "day": signature.day, "report_id": report_id} for k in signature.keys()]
-            if is_new and signature is not None
-            else []
-        ),
-    }
-
-
-def _tag_values(report_id: int, t: Tag) -> dict[str, Any]:
-    return {
-        "report_id": report_id,
-        "kind": t.kind.value,
-        "entity_id": t.entity_id,
-        "name": t.name,
-        "text": t.text,
-        "field": t.field,
-        "start": t.start,
-        "end": t.end,
-        "method": t.method,
-        "score": t.score,
-        "entity_kind": t.entity_kind,
-        "parents": list(t.parents),
-        "lat": t.lat,
-        "lon": t.lon,
-    }
-
-
-def _tag_of(row: Any) -> Tag:
-    return Tag(
-        kind=TagKind(row.kind),
-        entity_id=row.entity_id,
-        name=row.name,
-        text=row.text,
-        field=row.field,
-        start=row.start,
-        end=row.end,
-        method=row.method,
-        score=row.score,
-        entity_kind=row.entity_kind,
-        parents=tuple(row.parents or ()),
-        lat=row.lat,
-        lon=row.lon,
-    )
-
-
-def _stored_report(row: Any, tags: Sequence[Tag]) -> StoredReport:
-    return StoredReport(
-        id=row.id,
-        report=Report(
-            source=row.source,
-            url=row.url,
-            guid=row.guid,
-            title=row.title,
-            text=row.text,
-            published=row.published,
-            fetched_at=row.fetched_at,
-        ),
-        status=Status(row.status),
-        duplicate_of=row.duplicate_of,
-        story_id=row.story_id,
-        tags=tuple(tags),
-        input_ref=row.input_ref,
-    )
-
-
-def _stored_alert(row: AlertRow) -> StoredAlert:
-    return StoredAlert(
-        id=row.id,
-        report_id=row.report_id,
-        channel=row.channel,
-        rule=row.rule,
-        status=AlertStatus(row.status),
-        created_at=row.created_at,
-        sent_at=row.sent_at,
-        error=row.error,
-        attempts=row.attempts,
-    )
-
-
 class SqlStore:
     """Reports, tags, dedup relations and the alert outbox in one SQL database.
 
@@ -258,6 +118,8 @@ class SqlStore:
         self._owns_engine = _owns_engine
         self._batched = False
         self._session = Session(engine, expire_on_commit=False)
+        self._driver = Driver(engine.dialect)
+        self._signatures: dict[int, StoryCandidate] = {}
         self.name = engine.url.render_as_string(hide_password=True)
         try:
             Base.metadata.create_all(engine)
@@ -293,76 +155,104 @@ class SqlStore:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Writes inside the block are committed together when it ends, not one by one: for
-        loading many reports at once, where losing the whole batch to a crash is acceptable."""
+        """Writes inside the block are committed together when it ends, or rolled back together
+        when it raises."""
         self._batched = True
         try:
             yield
+        except BaseException:
+            self._rollback()
+            raise
         finally:
             self._batched = False
         with self._writing():
             pass
 
+    def _cursor(self) -> Any:
+        """A cursor on the driver's connection under the session's transaction."""
+        return self._session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
     @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        """One write: committed when the block ends (flushed only, in a dry run; left open
-        inside `batch`); on a database error rolled back whole and raised as StoreError."""
+    def _writing(self) -> Iterator[Any]:
+        """One write, given a cursor: committed when the block ends (flushed only, in a dry run;
+        left open inside `batch`); on a database error rolled back whole and raised as
+        StoreError."""
         try:
-            yield self._session
+            cursor = self._cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
             if self.dry_run:
                 self._session.flush()
             elif not self._batched:
                 self._session.commit()
-        except SQLAlchemyError as e:
-            self._session.rollback()
+        except (SQLAlchemyError, self._driver.error) as e:
+            self._rollback()
             raise StoreError(f"database {self.name}: write failed ({_reason(e)})") from e
         except BaseException:
-            self._session.rollback()
+            self._rollback()
             raise
+
+    def _rollback(self) -> None:
+        """Roll the transaction back, and forget what was cached of it."""
+        self._session.rollback()
+        self._signatures.clear()
 
     def _read(self, statement: Any) -> Any:
         try:
             return self._session.execute(statement)
         except SQLAlchemyError as e:
-            self._session.rollback()
+            self._rollback()
             raise StoreError(f"database {self.name}: read failed ({_reason(e)})") from e
+
+    def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The rows of one statement of the hot path (see `monitor.store.driver`)."""
+        try:
+            cursor = self._cursor()
+            try:
+                cursor.execute(self._driver.sql(sql), params)
+                return cursor.fetchall()  # type: ignore[no-any-return]
+            finally:
+                cursor.close()
+        except (SQLAlchemyError, self._driver.error) as e:
+            self._rollback()
+            raise StoreError(f"database {self.name}: read failed ({_reason(e)})") from e
+
+    def _fetch_in(self, sql: str, values: Sequence[Any], *params: Any) -> list[Any]:
+        """`sql` has one `IN ({})` for `values`, cut into pieces, and `params` after it."""
+        rows = []
+        for piece in chunks(values):
+            rows += self._fetch(sql.format(marks(len(piece))), (*piece, *params))
+        return rows
 
     # --- dedup ---------------------------------------------------------------------------------
 
     def find_exact(self, fp: Identity) -> ExactMatch | None:
         """The stored report that is the same item as `fp`: the same guid within its source,
         else the same canonical URL, else the same content hash; the oldest of each."""
-        conditions = [ReportRow.content_hash == fp.content_hash]
+        conditions = ["content_hash = ?"]
+        params: list[Any] = [fp.content_hash]
         if fp.guid:
-            conditions.append((ReportRow.source == fp.source) & (ReportRow.guid == fp.guid))
+            conditions.append("(source = ? AND guid = ?)")
+            params += [fp.source, fp.guid]
         if fp.canonical_url:
-            conditions.append(ReportRow.canonical_url == fp.canonical_url)
-        rows = self._read(
-            select(
-                ReportRow.id,
-                ReportRow.source,
-                ReportRow.guid,
-                ReportRow.canonical_url,
-                ReportRow.content_hash,
-                ReportRow.duplicate_of,
-                ReportRow.story_id,
-            )
-            .where(or_(*conditions))
-            .order_by(ReportRow.id)
-            .limit(50)
-        ).all()
+            conditions.append("canonical_url = ?")
+            params.append(fp.canonical_url)
+        rows = self._fetch(
+            "SELECT id, source, guid, canonical_url, content_hash, duplicate_of, story_id"
+            f" FROM reports WHERE {' OR '.join(conditions)} ORDER BY id LIMIT 50",
+            params,
+        )
         for key, holds in (
-            ("guid", lambda r: fp.guid and r.source == fp.source and r.guid == fp.guid),
-            ("url", lambda r: fp.canonical_url and r.canonical_url == fp.canonical_url),
-            ("content", lambda r: r.content_hash == fp.content_hash),
+            ("guid", lambda r: fp.guid and r[1] == fp.source and r[2] == fp.guid),
+            ("url", lambda r: fp.canonical_url and r[3] == fp.canonical_url),
+            ("content", lambda r: r[4] == fp.content_hash),
         ):
             for row in rows:
                 if holds(row):
                     return ExactMatch(
-                        report_id=row.id,
-                        key=key,
-                        duplicate_of=row.duplicate_of,
-                        story_id=row.story_id,
+                        report_id=row[0], key=key, duplicate_of=row[5], story_id=row[6]
                     )
         return None
 
@@ -377,38 +267,21 @@ class SqlStore:
         last = self._read(select(func.max(ReportRow.id))).scalar_one_or_none()
         return int(last or 0) + 1
 
-    def key_postings(self, keys: Sequence[int], *, since_id: int) -> dict[int, list[int]]:
-        """The originals with id >= `since_id` filed under each of the retrieval `keys`."""
-        postings: dict[int, list[int]] = {}
-        if not keys:
-            return postings
-        rows = self._read(
-            select(DedupKeyRow.key, DedupKeyRow.report_id).where(
-                DedupKeyRow.key.in_(keys), DedupKeyRow.report_id >= since_id
-            )
+    def filed_keys(self, *, after_id: int, limit: int) -> list[tuple[int, bytes]]:
+        """(id, retrieval keys) of the first `limit` originals with ids above `after_id`, in id
+        order (see `monitor.dedup.index`)."""
+        return self._fetch(
+            "SELECT report_id, keys FROM dedup_keys WHERE report_id > ? ORDER BY report_id LIMIT ?",
+            (after_id, limit),
         )
-        for key, report_id in rows:
-            postings.setdefault(key, []).append(report_id)
-        return postings
-
-    def key_counts(self, report_ids: Sequence[int]) -> dict[int, int]:
-        """How many retrieval keys each of the given originals is filed under."""
-        rows = self._read(
-            select(ReportRow.id, ReportRow.key_count).where(ReportRow.id.in_(report_ids))
-        )
-        return {report_id: count or 0 for report_id, count in rows}
 
     def originals_text(self, report_ids: Sequence[int]) -> list[tuple[int, str, str, int | None]]:
         """(id, source, text, story_id) of the given reports, in the order asked."""
-        if not report_ids:
-            return []
-        rows = self._read(
-            select(ReportRow.id, ReportRow.source, ReportRow.text, ReportRow.story_id).where(
-                ReportRow.id.in_(report_ids)
-            )
+        rows = self._fetch_in(
+            "SELECT id, source, text, story_id FROM reports WHERE id IN ({})", report_ids
         )
-        found = {row.id: tuple(row) for row in rows}
-        return [found[i] for i in report_ids if i in found]  # type: ignore[misc]
+        found = {row[0]: tuple(row) for row in rows}
+        return [found[i] for i in report_ids if i in found]
 
     def recent_texts(self, source: str, limit: int) -> list[str]:
         """The texts of the last `limit` originals of `source`, newest first."""
@@ -426,27 +299,25 @@ class SqlStore:
         """The most recent `limit` originals filed under any of `keys` between the two days."""
         if not keys:
             return []
-        rows = self._read(
-            select(ReportRow.id, ReportRow.story_id, ReportRow.story_sig)
-            .where(
-                ReportRow.id.in_(
-                    select(StoryKeyRow.report_id).where(
-                        StoryKeyRow.key.in_(keys), StoryKeyRow.day.between(first_day, last_day)
-                    )
-                )
+        ids = [
+            row[0]
+            for row in self._fetch(
+                "SELECT DISTINCT report_id FROM story_keys"
+                f" WHERE key IN ({marks(len(keys))}) AND day BETWEEN ? AND ?"
+                " ORDER BY report_id DESC LIMIT ?",
+                (*keys, first_day, last_day, limit),
             )
-            .order_by(ReportRow.id.desc())
-            .limit(limit)
-        )
-        candidates = []
-        for report_id, story_id, sig in rows:
-            facts, places = decode_signature(sig)
-            candidates.append(
-                StoryCandidate(
-                    report_id=report_id, story_id=story_id or report_id, places=places, facts=facts
-                )
-            )
-        return candidates
+        ]
+        known = self._signatures
+        missing = [i for i in ids if i not in known]
+        if missing:
+            if len(known) + len(missing) > SIGNATURES_KEPT:
+                known.clear()
+            for report_id, story_id, sig in self._fetch_in(
+                "SELECT id, story_id, story_sig FROM reports WHERE id IN ({})", missing
+            ):
+                known[report_id] = _story_candidate(report_id, story_id, sig)
+        return [known[i] for i in ids if i in known]
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -467,6 +338,7 @@ class SqlStore:
         `keys` and story `signature`, in one transaction. `story_id` None opens a story whose id
         is the report's own."""
         now = self._clock()
+        driver = self._driver
         values = report_values(
             report=report,
             fingerprint=fingerprint,
@@ -477,40 +349,45 @@ class SqlStore:
             story_id=story_id,
             stored_at=now,
         )
-        with self._writing() as session:
-            connection = session.connection()
-            report_id = connection.execute(
-                insert(ReportRow).values(values).returning(ReportRow.id)
-            ).scalar_one()
+        for column in ("published", "fetched_at", "stored_at"):
+            values[column] = driver.time_in(values[column])
+        with self._writing() as cursor:
+            cursor.execute(
+                driver.insert("reports", list(values), returning="id"),
+                tuple(values.values()),
+            )
+            report_id = int(cursor.fetchone()[0])
             if story_id is None:
                 story_id = report_id
-                connection.execute(
-                    update(ReportRow).where(ReportRow.id == report_id).values(story_id=report_id)
+                cursor.execute(
+                    driver.sql("UPDATE reports SET story_id = ? WHERE id = ?"),
+                    (report_id, report_id),
                 )
             for table, rows in child_rows(
                 report_id, verdict=verdict, tags=tags, keys=keys, signature=signature
             ).items():
-                if rows:
-                    connection.execute(insert(table), rows)
-            alert_ids: tuple[int, ...] = ()
-            if alerts:
-                alert_ids = tuple(
-                    connection.execute(
-                        insert(AlertRow).returning(AlertRow.id, sort_by_parameter_order=True),
-                        [
-                            {
-                                "report_id": report_id,
-                                "channel": a.channel,
-                                "rule": a.rule,
-                                "status": AlertStatus.PENDING.value,
-                                "created_at": now,
-                                "attempts": 0,
-                            }
-                            for a in alerts
-                        ],
-                    ).scalars()
+                if not rows:
+                    continue
+                if table is TagRow:
+                    for row in rows:
+                        row["parents"] = driver.json_in(row["parents"])
+                cursor.executemany(
+                    driver.insert(table.__tablename__, list(rows[0])),
+                    [tuple(row.values()) for row in rows],
                 )
-        return Added(report_id=report_id, story_id=story_id, alert_ids=alert_ids)
+            alert_ids = []
+            for a in alerts:
+                cursor.execute(
+                    driver.sql(
+                        "INSERT INTO alerts (report_id, channel, rule, status, created_at,"
+                        " attempts) VALUES (?, ?, ?, ?, ?, 0) RETURNING id"
+                    ),
+                    (report_id, a.channel, a.rule, AlertStatus.PENDING.value, driver.time_in(now)),
+                )
+                alert_ids.append(int(cursor.fetchone()[0]))
+        if values["story_sig"] is not None:
+            self._signatures[report_id] = _story_candidate(report_id, story_id, values["story_sig"])
+        return Added(report_id=report_id, story_id=story_id, alert_ids=tuple(alert_ids))
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -521,7 +398,7 @@ class SqlStore:
         tags = self._read(
             select(TagRow.__table__).where(TagRow.report_id == report_id).order_by(TagRow.id)
         )
-        return _stored_report(row, [_tag_of(t) for t in tags])
+        return stored_report(row, [tag_of(t) for t in tags])
 
     def query(
         self,
@@ -555,7 +432,7 @@ class SqlStore:
         if limit is not None:
             statement = statement.limit(limit)
         return [
-            _stored_report(r, [_tag_of(t) for t in r.tags]) for r in self._read(statement).scalars()
+            stored_report(r, [tag_of(t) for t in r.tags]) for r in self._read(statement).scalars()
         ]
 
     def count(self) -> int:
@@ -563,40 +440,67 @@ class SqlStore:
 
     # --- the outbox ----------------------------------------------------------------------------
 
+    def _alerts(self, where: str, params: Sequence[Any]) -> list[StoredAlert]:
+        time_out = self._driver.time_out
+        return [
+            StoredAlert(
+                id=row[0],
+                report_id=row[1],
+                channel=row[2],
+                rule=row[3],
+                status=AlertStatus(row[4]),
+                created_at=time_out(row[5]),  # type: ignore[arg-type]
+                sent_at=time_out(row[6]),
+                error=row[7],
+                attempts=row[8],
+            )
+            for row in self._fetch(
+                "SELECT id, report_id, channel, rule, status, created_at, sent_at, error,"
+                f" attempts FROM alerts WHERE {where}",
+                params,
+            )
+        ]
+
     def pending_alerts(self, limit: int | None = None) -> list[StoredAlert]:
         """Alerts not yet delivered, oldest first."""
-        statement = (
-            select(AlertRow)
-            .where(AlertRow.status == AlertStatus.PENDING.value)
-            .order_by(AlertRow.id)
-        )
-        if limit is not None:
-            statement = statement.limit(limit)
-        return [_stored_alert(r) for r in self._read(statement).scalars()]
+        if limit is None:
+            return self._alerts("status = ? ORDER BY id", (AlertStatus.PENDING.value,))
+        return self._alerts("status = ? ORDER BY id LIMIT ?", (AlertStatus.PENDING.value, limit))
 
     def alerts_of(self, report_id: int) -> list[StoredAlert]:
-        rows = self._read(
-            select(AlertRow).where(AlertRow.report_id == report_id).order_by(AlertRow.id)
-        )
-        return [_stored_alert(r) for r in rows.scalars()]
+        return self._alerts("report_id = ? ORDER BY id", (report_id,))
+
+    def alerts_of_reports(self, report_ids: Sequence[int]) -> dict[int, list[StoredAlert]]:
+        """The alerts of each of the given reports (those with any), in order."""
+        found: dict[int, list[StoredAlert]] = {}
+        for piece in chunks(report_ids):
+            for alert in self._alerts(f"report_id IN ({marks(len(piece))}) ORDER BY id", piece):
+                found.setdefault(alert.report_id, []).append(alert)
+        return found
 
     def mark_alert(self, alert_id: int, status: AlertStatus, *, error: str | None = None) -> None:
         """Record a delivery attempt's outcome."""
-        values: dict[str, Any] = {
-            "status": status.value,
-            "attempts": AlertRow.attempts + 1,
-            "error": error,
-        }
-        if status is AlertStatus.SENT:
-            values["sent_at"] = self._clock()
-        with self._writing() as session:
-            done = session.connection().execute(
-                update(AlertRow).where(AlertRow.id == alert_id).values(values)
+        sent_at = self._clock() if status is AlertStatus.SENT else None
+        with self._writing() as cursor:
+            cursor.execute(
+                self._driver.sql(
+                    "UPDATE alerts SET status = ?, attempts = attempts + 1, error = ?,"
+                    " sent_at = COALESCE(?, sent_at) WHERE id = ?"
+                ),
+                (status.value, error, self._driver.time_in(sent_at), alert_id),
             )
-            if done.rowcount != 1:
+            if cursor.rowcount != 1:
                 raise StoreError(f"database {self.name}: no alert {alert_id}")
 
 
-def _reason(error: SQLAlchemyError) -> str:
+def _story_candidate(report_id: int, story_id: int | None, sig: str | None) -> StoryCandidate:
+    facts, places = decode_signature(sig)
+    return StoryCandidate(
+        report_id=report_id, story_id=story_id or report_id, places=places, facts=facts
+    )
+
+
+def _reason(error: Exception) -> str:
     original = getattr(error, "orig", None)
-    return str(original or error).splitlines()[0]
+    lines = str(original or error).splitlines()
+    return lines[0] if lines else type(original or error).__name__

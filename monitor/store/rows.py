@@ -1,0 +1,177 @@
+"""A report as rows: what the store writes for it, and the domain types it reads back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from monitor.dedup import Fingerprint, encode_keys
+from monitor.model import (
+    AlertStatus,
+    Report,
+    Status,
+    StoredAlert,
+    StoredReport,
+    Tag,
+    TagKind,
+    Verdict,
+)
+from monitor.store.schema import (
+    AlertRow,
+    Base,
+    DedupKeyRow,
+    ReportEntityRow,
+    StoryKeyRow,
+    TagRow,
+)
+from monitor.story import Signature
+
+
+def encode_signature(signature: Signature) -> str:
+    """A story signature as the `story_sig` column keeps it: facts, "|", places."""
+    return " ".join(sorted(signature.facts)) + "|" + " ".join(sorted(signature.places))
+
+
+def decode_signature(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """(facts, places) of a `story_sig` column."""
+    facts, _, places = (text or "").partition("|")
+    return frozenset(facts.split()), frozenset(places.split())
+
+
+def report_values(
+    *,
+    report: Report,
+    fingerprint: Fingerprint,
+    verdict: Verdict,
+    input_ref: str | None,
+    keys: Sequence[int],
+    signature: Signature | None,
+    story_id: int | None,
+    stored_at: datetime,
+) -> dict[str, Any]:
+    """The `reports` row of a report, without its id."""
+    is_new = verdict.status is Status.NEW
+    return {
+        "source": report.source,
+        "url": report.url,
+        "canonical_url": fingerprint.canonical_url,
+        "guid": report.guid,
+        "title": report.title,
+        "text": report.text,
+        "published": report.published,
+        "fetched_at": report.fetched_at,
+        "stored_at": stored_at,
+        "content_hash": fingerprint.content_hash,
+        "status": verdict.status.value,
+        "duplicate_of": verdict.duplicate_of,
+        "dedup_reason": verdict.reason,
+        "dedup_score": verdict.score,
+        "input_ref": input_ref,
+        "story_id": story_id,
+        "story_sig": encode_signature(signature) if signature is not None and is_new else None,
+    }
+
+
+def child_rows(
+    report_id: int,
+    *,
+    verdict: Verdict,
+    tags: Sequence[Tag],
+    keys: Sequence[int],
+    signature: Signature | None,
+) -> dict[type[Base], list[dict[str, Any]]]:
+    """The rows a report owns besides its alerts, by table: its tags, the entities it concerns
+    (named, or through a child), and for an original its retrieval and story keys."""
+    entities: dict[str, tuple[str, bool]] = {}
+    for t in tags:
+        entities[t.entity_id] = (t.kind.value, True)
+        for parent in t.parents:
+            entities.setdefault(parent, (t.kind.value, False))
+    is_new = verdict.status is Status.NEW
+    return {
+        TagRow: [tag_values(report_id, t) for t in tags],
+        ReportEntityRow: [
+            {"report_id": report_id, "entity_id": e, "kind": k, "direct": d}
+            for e, (k, d) in entities.items()
+        ],
+        DedupKeyRow: (
+            [{"report_id": report_id, "keys": encode_keys(keys)}] if is_new and keys else []
+        ),
+        StoryKeyRow: (
+            [{"key": k, "day": signature.day, "report_id": report_id} for k in signature.keys()]
+            if is_new and signature is not None
+            else []
+        ),
+    }
+
+
+def tag_values(report_id: int, t: Tag) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "kind": t.kind.value,
+        "entity_id": t.entity_id,
+        "name": t.name,
+        "text": t.text,
+        "field": t.field,
+        "start": t.start,
+        "end": t.end,
+        "method": t.method,
+        "score": t.score,
+        "entity_kind": t.entity_kind,
+        "parents": list(t.parents),
+        "lat": t.lat,
+        "lon": t.lon,
+    }
+
+
+def tag_of(row: Any) -> Tag:
+    return Tag(
+        kind=TagKind(row.kind),
+        entity_id=row.entity_id,
+        name=row.name,
+        text=row.text,
+        field=row.field,
+        start=row.start,
+        end=row.end,
+        method=row.method,
+        score=row.score,
+        entity_kind=row.entity_kind,
+        parents=tuple(row.parents or ()),
+        lat=row.lat,
+        lon=row.lon,
+    )
+
+
+def stored_report(row: Any, tags: Sequence[Tag]) -> StoredReport:
+    return StoredReport(
+        id=row.id,
+        report=Report(
+            source=row.source,
+            url=row.url,
+            guid=row.guid,
+            title=row.title,
+            text=row.text,
+            published=row.published,
+            fetched_at=row.fetched_at,
+        ),
+        status=Status(row.status),
+        duplicate_of=row.duplicate_of,
+        story_id=row.story_id,
+        tags=tuple(tags),
+        input_ref=row.input_ref,
+    )
+
+
+def stored_alert(row: AlertRow) -> StoredAlert:
+    return StoredAlert(
+        id=row.id,
+        report_id=row.report_id,
+        channel=row.channel,
+        rule=row.rule,
+        status=AlertStatus(row.status),
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        error=row.error,
+        attempts=row.attempts,
+    )
