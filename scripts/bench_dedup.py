@@ -2,8 +2,8 @@
 1,000,000 reports already stored, beside the brute-force design it replaces, in one table.
 
     python scripts/bench_dedup.py [--sizes 1000,10000,100000,1000000] [--measure 2000]
-                                  [--baseline-sizes 1000,10000] [--per-day 2000] [--seed 1]
-                                  [--db URL] [--workdir DIR]
+                                  [--latency 500] [--baseline-sizes 1000,10000]
+                                  [--per-day 2000] [--seed 1] [--db URL] [--workdir DIR]
 
 The stream comes from `scripts/dedup_stream.py`: Libya reports of about 3 KB from many
 templates, with known shares of syndicated copies, excerpts, re-titled and edited copies, items
@@ -11,13 +11,17 @@ served again, and other outlets' own reports of the same events. Reports are pub
 `--per-day` a day, so a store of N reports spans N / per-day days (the dedup window holds the
 last 90 of them).
 
-For each size, the store is first filled up to that many reports, then `--measure` further
-reports of the same stream go through `Pipeline.process` one by one (normalize, dedup, tag,
-story, store with one commit per report, alert to a notifier that drops what it is given) in
-a fresh process pinned to one core. That process reports reports/s, the latency p50 and p99,
-and its peak memory (the high-water mark of its resident set, tagger and watchlist included).
-Precision and recall of `duplicate` and the purity and completeness of stories are computed on
-the measured reports, against what the generator knows.
+For each size, the store is first filled up to that many reports; then, in a fresh process
+pinned to one core, with the retrieval index read from the store as on start-up:
+- `--measure` further reports of the same stream go through `Pipeline.process_many` (normalize,
+  dedup, tag, story, store, alert to a notifier that drops what it is given), which commits them
+  in groups as a replay or a feed's poll does: reports/s;
+- `--latency` more go through `Pipeline.process` one at a time, each committed and alerted
+  before the next, as a daemon meets reports between polls: the latency p50 and p99.
+The process then reports its peak memory (the high-water mark of its resident set, tagger,
+watchlist and retrieval index included). Precision and recall of `duplicate` and the purity
+and completeness of stories are computed on all the measured reports, against what the
+generator knows.
 
 Filling is not timed, and fast: two processes normalize, fingerprint, tag the leads and make the
 signatures of the reports, with the pipeline's own functions, and one writes them in batches
@@ -42,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,6 +67,7 @@ from monitor.dedup import (  # noqa: E402
     Candidate,
     Fingerprint,
     body_words,
+    decode_keys,
     encode_words,
     fingerprint,
 )
@@ -74,6 +80,7 @@ from monitor.pipeline import (  # noqa: E402
     story_policy,
 )
 from monitor.store import SqlStore  # noqa: E402
+from monitor.store.rows import child_rows, report_values  # noqa: E402
 from monitor.store.schema import (  # noqa: E402
     DedupKeyRow,
     ReportEntityRow,
@@ -81,7 +88,6 @@ from monitor.store.schema import (  # noqa: E402
     StoryKeyRow,
     TagRow,
 )
-from monitor.store.sql import child_rows, report_values  # noqa: E402
 from monitor.story import _lead_spans, signature  # noqa: E402
 from monitor.tag import Tagger, load_watchlist  # noqa: E402
 
@@ -195,10 +201,8 @@ def fill(db: str, first: int, count: int, per_day: int, seed: int) -> dict[str, 
     policy = dedup_policy(load_settings(default_config_dir() / CONFIG_FILE, env={}).settings)
     postings: Counter[int] = Counter()
     with engine.connect() as connection:
-        for key, n in connection.execute(
-            select(DedupKeyRow.key, func.count()).group_by(DedupKeyRow.key)
-        ):
-            postings[key] = n
+        for (data,) in connection.execute(select(DedupKeyRow.keys)):
+            postings.update(decode_keys(data).tolist())
         next_id = (connection.execute(select(func.max(ReportRow.id))).scalar() or 0) + 1
     store.close()
     chunks = [
@@ -274,7 +278,9 @@ class BruteForce(Pipeline):
         return self.originals, list(fp.keys)
 
 
-def measure(db: str, first: int, count: int, per_day: int, seed: int, brute: bool) -> dict:
+def measure(
+    db: str, first: int, count: int, per_day: int, seed: int, latency: int, brute: bool
+) -> dict:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     items = _items(first, count, per_day, seed)
     clock = StreamClock()
@@ -294,30 +300,39 @@ def measure(db: str, first: int, count: int, per_day: int, seed: int, brute: boo
         )
     else:
         pipeline, store = _pipeline(db, clock, NullNotifier())
-    latencies = []
-    outcomes = []
+    outcomes: list[tuple[Any, ...]] = []
+
+    def record(outcome: Any) -> None:
+        verdict = outcome.verdict
+        outcomes.append(
+            (verdict.status.value, outcome.report_id, verdict.duplicate_of, outcome.story_id)
+        )
+
+    def entries(part: list[Item]) -> Iterator[Entry]:
+        for item in part:
+            clock.now = item.published  # handed over now, with the rest of its group
+            yield _entry(item)
+
+    # Throughput: the reports handed over in groups, as a replay or a feed's poll hands them.
+    timed, singles = items[: count - latency], items[count - latency :]
     with store:
         started = time.perf_counter()
-        for item in items:
+        for outcome in pipeline.process_many(entries(timed)):
+            record(outcome)
+        elapsed = time.perf_counter() - started
+        # Latency: reports arriving one by one, as a daemon meets them between polls.
+        latencies = []
+        for item in singles:
             clock.now = item.published
             t0 = time.perf_counter()
-            outcome = pipeline.process(_entry(item))
+            record(pipeline.process(_entry(item)))
             latencies.append(time.perf_counter() - t0)
-            outcomes.append(
-                (
-                    outcome.verdict.status.value,
-                    outcome.report_id,
-                    outcome.verdict.duplicate_of,
-                    outcome.story_id,
-                )
-            )
-        elapsed = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         result: dict[str, Any] = {
-            "reports": len(items),
+            "reports": len(timed),
             "seconds": elapsed,
-            "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": statistics.quantiles(latencies, n=100)[98] * 1000,
+            "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
+            "p99_ms": statistics.quantiles(latencies, n=100)[98] * 1000 if latencies else 0.0,
             "peak_mb": peak_mb,
         }
         if not brute:
@@ -393,6 +408,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--measure", type=int, default=2000, help="reports timed at each size")
+    parser.add_argument(
+        "--latency", type=int, default=500, help="reports then timed one by one at each size"
+    )
     parser.add_argument("--baseline-sizes", default="1000,10000")
     parser.add_argument("--baseline-reports", type=int, default=100)
     parser.add_argument("--per-day", type=int, default=2000, help="reports published a day")
@@ -404,11 +422,12 @@ def main() -> int:
 
     if args.worker:
         command, db, *numbers = args.worker
-        first, count, per_day, seed = (int(n) for n in numbers[:4])
+        first, count, per_day, seed, *rest = (int(n) for n in numbers)
         if command == "fill":
             result = fill(db, first, count, per_day, seed)
         else:
-            result = measure(db, first, count, per_day, seed, brute=command == "brute")
+            latency = rest[0] if rest else 0
+            result = measure(db, first, count, per_day, seed, latency, brute=command == "brute")
         print(json.dumps(result))
         return 0
 
@@ -441,8 +460,9 @@ def main() -> int:
             row["baseline_rps"] = brute["reports"] / brute["seconds"]
             # The baseline stored its reports; the measured run takes the ones after them.
             stored += args.baseline_reports
-        result = _worker("measure", db, str(stored), str(args.measure), *common)
-        stored += args.measure
+        measured = args.measure + args.latency
+        result = _worker("measure", db, str(stored), str(measured), *common, str(args.latency))
+        stored += measured
         row.update(result)
         row["rps"] = result["reports"] / result["seconds"]
         rows.append(row)
