@@ -30,6 +30,8 @@ from monitor.dedup import (
     encode_words,
     fingerprint,
     identity,
+    kept_words,
+    paragraph_words,
     rank,
     seen,
 )
@@ -59,6 +61,12 @@ INDEX_READ_ROWS = 5_000
 # (the ends of the indexes they extend), so a group costs little more to commit than one
 # report. The first outcome of a group waits for the last: about 0.1 s.
 GROUP_REPORTS = 50
+
+
+def _encoded(
+    paragraphs: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    return tuple((key, encode_words(words)) for key, words in paragraphs)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -196,19 +204,23 @@ class Pipeline:
                 shared[report_id] = shared.get(report_id, 0) + 1
         chosen = rank(len(rare), shared, self.index.key_counts, self.policy)
         mine = self.boilerplate.of(fp.source)
+        own: tuple[tuple[str, tuple[int, ...]], ...] | None = None
         candidates = []
-        for report_id, source, original, story_id in self.store.originals_text(chosen):
+        for report_id, source, text_of, story_id in self.store.originals_text(chosen):
             # Both texts leave out what either source repeats, so that a footer or byline
             # that only one of them carries cannot make a copy look different.
             theirs = self.boilerplate.of(source)
+            own_words = None
+            if not theirs <= mine:
+                if own is None:
+                    own = _encoded(paragraph_words(text))
+                own_words = kept_words(own, mine | theirs)
             candidates.append(
                 Candidate(
                     report_id=report_id,
-                    words=encode_words(body_words(original, mine | theirs)),
+                    words=encode_words(body_words(text_of, mine | theirs)),
                     story_id=story_id,
-                    own_words=(
-                        None if theirs <= mine else encode_words(body_words(text, mine | theirs))
-                    ),
+                    own_words=own_words,
                 )
             )
         return candidates, rare

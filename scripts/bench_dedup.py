@@ -365,7 +365,7 @@ def _accuracy(store: SqlStore, items: list[Item], outcomes: list[tuple]) -> dict
     story_of_event: dict[int, Counter[int]] = defaultdict(Counter)
     event_of_story: dict[int, Counter[int]] = defaultdict(Counter)
     kinds: Counter[str] = Counter()
-    for item, (status, _, duplicate_of, story_id) in zip(items, outcomes, strict=True):
+    for item, (status, report_id, duplicate_of, story_id) in zip(items, outcomes, strict=True):
         kinds[item.kind] += 1
         if item.kind == "resent":
             seen_total += 1
@@ -374,9 +374,14 @@ def _accuracy(store: SqlStore, items: list[Item], outcomes: list[tuple]) -> dict
         is_copy = item.kind in COPY_KINDS
         actual += is_copy
         if status in ("duplicate", "seen"):
-            # A copy identical to an earlier copy of the same original is `seen`, linked to it.
+            # A copy whose words are its original's, or an earlier copy's, is `seen`: the same
+            # item as the original, or as a duplicate of it.
             predicted += 1
-            if is_copy and item.copy_of is not None and duplicate_of == original_id(item.copy_of):
+            original = original_id(item.copy_of) if is_copy and item.copy_of is not None else None
+            if original is not None and original in (
+                duplicate_of,
+                report_id if status == "seen" else None,
+            ):
                 true_pos += 1
         if status == "new" and not is_copy and story_id is not None:
             story_of_event[item.event][story_id] += 1

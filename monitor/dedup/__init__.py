@@ -21,6 +21,8 @@ from monitor.dedup.fingerprint import (
     canonical_url,
     fingerprint,
     identity,
+    kept_words,
+    paragraph_words,
 )
 from monitor.dedup.index import KeyIndex, decode_keys, encode_keys
 
@@ -42,6 +44,8 @@ __all__ = [
     "encode_words",
     "fingerprint",
     "identity",
+    "kept_words",
+    "paragraph_words",
     "rank",
     "seen",
 ]

@@ -52,7 +52,7 @@ class DedupPolicy:
     head: int = 40
     min_shared: float = 0.5
     max_compared: int = 4
-    key_postings: int = 20
+    key_postings: int = 50
     window_days: int = 90
     boilerplate_recent: int = 50
     boilerplate_reports: int = 3
@@ -88,7 +88,7 @@ class Candidate:
 def encode_words(words: tuple[str, ...]) -> tuple[int, ...]:
     """Words as ints for rapidfuzz (hashes compare much faster than strings; only within one
     process, which is where the comparison happens)."""
-    return tuple(hash(w) for w in words)
+    return tuple(map(hash, words))
 
 
 def containment(a: tuple[int, ...], b: tuple[int, ...]) -> float:

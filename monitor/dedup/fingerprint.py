@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -36,6 +38,7 @@ _MIX = np.array(
 _KEY_MASK = np.uint64((1 << 63) - 1)  # keys fit a signed 64-bit column
 _WORD_IDS: dict[str, int] = {}
 _WORD_IDS_MAX = 500_000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -97,19 +100,28 @@ def paragraph_key(paragraph: str) -> str:
     return " ".join(words_of(paragraph))
 
 
+def paragraph_words(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each paragraph of `text` as its `paragraph_key` and its words."""
+    return tuple((" ".join(words), words) for words in map(words_of, paragraphs(text)))
+
+
+def kept_words(
+    paragraphs_: Sequence[tuple[str, Sequence[T]]], boilerplate: frozenset[str]
+) -> tuple[T, ...]:
+    """The words of the paragraphs (as `paragraph_words` gives them, or the words in any other
+    form) whose key is not in `boilerplate`; all of them if nothing else is left."""
+    kept = [w for key, words in paragraphs_ if key not in boilerplate for w in words]
+    if kept or not boilerplate:
+        return tuple(kept)
+    return tuple(w for _, words in paragraphs_ for w in words)
+
+
 def body_words(text: str, boilerplate: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The words of `text` without the paragraphs whose `paragraph_key` is in `boilerplate`;
-    all its words if nothing else is left. Each paragraph is read once."""
+    all its words if nothing else is left."""
     if not boilerplate:
         return words_of(text)
-    kept: list[str] = []
-    every: list[str] = []
-    for paragraph in paragraphs(text):
-        words = words_of(paragraph)
-        every.extend(words)
-        if " ".join(words) not in boilerplate:
-            kept.extend(words)
-    return tuple(kept or every)
+    return kept_words(paragraph_words(text), boilerplate)
 
 
 def _word_id(word: str) -> int:
