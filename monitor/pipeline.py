@@ -25,6 +25,7 @@ from monitor.dedup import (
     DedupPolicy,
     Fingerprint,
     KeyIndex,
+    Paragraphs,
     body_words,
     decide,
     encode_words,
@@ -63,9 +64,7 @@ INDEX_READ_ROWS = 5_000
 GROUP_REPORTS = 50
 
 
-def _encoded(
-    paragraphs: tuple[tuple[str, tuple[str, ...]], ...],
-) -> tuple[tuple[str, tuple[int, ...]], ...]:
+def _encoded(paragraphs: Paragraphs) -> tuple[tuple[str, tuple[int, ...]], ...]:
     return tuple((key, encode_words(words)) for key, words in paragraphs)
 
 
@@ -180,7 +179,9 @@ class Pipeline:
     def _sync_index(self) -> None:
         """Bring the retrieval index up to date with the store: leave out what fell out of the
         window, file the originals stored since (by this process or any other), reading the
-        whole window the first time."""
+        whole window the first time. Reports are read in id order from the highest one filed,
+        which assumes ids become visible in increasing order: true of SQLite, whose writers
+        take turns, and of one writer on any database."""
         start = self._window_start()
         self.index.forget_before(start)
         after = max(self.index.last_id, start - 1)
@@ -191,7 +192,9 @@ class Pipeline:
                 return
             after = rows[-1][0]
 
-    def _candidates(self, fp: Fingerprint, text: str) -> tuple[list[Candidate], list[int]]:
+    def _candidates(
+        self, fp: Fingerprint, paragraphs: Paragraphs
+    ) -> tuple[list[Candidate], list[int]]:
         """The originals worth comparing with `fp`, and the keys of `fp` that are not common
         (held by fewer than `key_postings` originals of the window): those it is filed under if
         it is new. Common keys (stock phrases) are no evidence."""
@@ -213,7 +216,7 @@ class Pipeline:
             own_words = None
             if not theirs <= mine:
                 if own is None:
-                    own = _encoded(paragraph_words(text))
+                    own = _encoded(paragraphs)
                 own_words = kept_words(own, mine | theirs)
             candidates.append(
                 Candidate(
@@ -304,7 +307,8 @@ class Pipeline:
             warnings.append(
                 f"unreadable published date {str(entry.published)[:60]!r}, kept without one"
             )
-        known = identity(report)
+        paragraphs = paragraph_words(report.text)
+        known = identity(report, paragraphs)
         exact = self.store.find_exact(known)
         if exact is not None:
             verdict = seen(exact)
@@ -320,9 +324,14 @@ class Pipeline:
             )
         boilerplate = self.boilerplate.of(report.source)
         fp = fingerprint(
-            report, boilerplate, sampling=self.policy.sampling, head=self.policy.head, known=known
+            report,
+            boilerplate,
+            sampling=self.policy.sampling,
+            head=self.policy.head,
+            known=known,
+            paragraphs_=paragraphs,
         )
-        candidates, rare = self._candidates(fp, report.text)
+        candidates, rare = self._candidates(fp, paragraphs)
         verdict = decide(fp, candidates, self.policy)
         tags = self.tagger.tag(report)
         sig = None
@@ -357,7 +366,7 @@ class Pipeline:
             story_id=story_id,
         )
         if verdict.status is Status.NEW:
-            self.boilerplate.learn(report.source, report.text)
+            self.boilerplate.learn(report.source, report.text, paragraphs)
         return Outcome(
             ref=entry.ref,
             report_id=added.report_id,

@@ -66,6 +66,7 @@ from monitor.dedup import (  # noqa: E402
     Boilerplate,
     Candidate,
     Fingerprint,
+    Paragraphs,
     body_words,
     decode_keys,
     encode_words,
@@ -257,7 +258,7 @@ def fill(db: str, first: int, count: int, per_day: int, seed: int) -> dict[str, 
 
 
 class BruteForce(Pipeline):
-    """The design this issue replaces: every stored original's words in memory, all compared."""
+    """The design this one replaced: every stored original's words in memory, all compared."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -274,7 +275,9 @@ class BruteForce(Pipeline):
             for report_id, source, text in rows
         ]
 
-    def _candidates(self, fp: Fingerprint, text: str) -> tuple[list[Candidate], list[int]]:
+    def _candidates(
+        self, fp: Fingerprint, paragraphs: Paragraphs
+    ) -> tuple[list[Candidate], list[int]]:
         return self.originals, list(fp.keys)
 
 

@@ -144,7 +144,7 @@ def _tagged(tagger: Tagger, text: str) -> list[tuple[str, str]]:
     return [(t.entity_id, t.text) for t in tagger.tag(_report(text))]
 
 
-# Every spelling named where the tagging issue begins, each in a sentence, with its entity.
+# Every spelling of the names users search for most, each in a sentence, with its entity.
 SPELLINGS = [
     ("Sarraj", "fayez_al_sarraj"),
     ("Serraj", "fayez_al_sarraj"),

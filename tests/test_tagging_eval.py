@@ -1,7 +1,7 @@
 """The tagger against the labelled texts in tests/data/tagging, and the gazetteer's provenance.
 
 The figures printed by `scripts/eval_tagging.py` come from the same `evaluate`; here the seeds
-must reach what the tagging issue asks (0.95 precision and recall for actors and for places).
+must reach 0.95 precision and recall, for actors and for places.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from monitor.dedup.decide import (
 from monitor.dedup.fingerprint import (
     Fingerprint,
     Identity,
+    Paragraphs,
     body_words,
     canonical_url,
     fingerprint,
@@ -33,6 +34,7 @@ __all__ = [
     "DedupPolicy",
     "ExactMatch",
     "KeyIndex",
+    "Paragraphs",
     "Fingerprint",
     "Identity",
     "body_words",

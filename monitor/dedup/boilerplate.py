@@ -19,7 +19,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from monitor.dedup.fingerprint import paragraph_key, paragraphs
+from monitor.dedup.fingerprint import Paragraphs, paragraph_key, paragraphs
 
 
 def paragraph_keys(text: str) -> frozenset[str]:
@@ -77,9 +77,15 @@ class Boilerplate:
             self._learned[source] = learned
         return learned
 
-    def learn(self, source: str, text: str) -> None:
-        """Count the paragraphs of an original `source` just stored."""
-        self._history(source).push(paragraph_keys(text))
+    def learn(self, source: str, text: str, paragraphs_: Paragraphs | None = None) -> None:
+        """Count the paragraphs of an original `source` just stored (`paragraphs_`, when given,
+        are `paragraph_words(text)`, computed already)."""
+        keys = (
+            paragraph_keys(text)
+            if paragraphs_ is None
+            else frozenset(key for key, _ in paragraphs_ if key)
+        )
+        self._history(source).push(keys)
         self._learned.pop(source, None)
 
     def forget(self) -> None:

@@ -39,6 +39,8 @@ _KEY_MASK = np.uint64((1 << 63) - 1)  # keys fit a signed 64-bit column
 _WORD_IDS: dict[str, int] = {}
 _WORD_IDS_MAX = 500_000
 T = TypeVar("T")
+# A text's paragraphs, each as its `paragraph_key` and its words.
+Paragraphs = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -100,7 +102,7 @@ def paragraph_key(paragraph: str) -> str:
     return " ".join(words_of(paragraph))
 
 
-def paragraph_words(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def paragraph_words(text: str) -> Paragraphs:
     """Each paragraph of `text` as its `paragraph_key` and its words."""
     return tuple((" ".join(words), words) for words in map(words_of, paragraphs(text)))
 
@@ -154,8 +156,12 @@ def shingle_keys(words: tuple[str, ...], sampling: int, head: int = 0) -> tuple[
     return tuple(dict.fromkeys(kept))
 
 
-def content_hash(report: Report) -> str:
-    text_words = words_of(report.text)
+def content_hash(report: Report, paragraphs_: Paragraphs | None = None) -> str:
+    """`paragraphs_`, when given, are `paragraph_words(report.text)`, computed already."""
+    if paragraphs_ is None:
+        text_words = words_of(report.text)
+    else:  # words never span lines, so these are the same words
+        text_words = tuple(w for _, words in paragraphs_ for w in words)
     # A body without a single word (only punctuation or symbols) hashes its own text, so that two
     # such bodies are not taken for the same report merely because both have no words.
     body = " ".join(text_words) if text_words else "\x00" + report.text
@@ -163,12 +169,12 @@ def content_hash(report: Report) -> str:
     return hashlib.sha256(hashed.encode("utf-8")).hexdigest()
 
 
-def identity(report: Report) -> Identity:
+def identity(report: Report, paragraphs_: Paragraphs | None = None) -> Identity:
     return Identity(
         source=report.source,
         guid=report.guid,
         canonical_url=canonical_url(report.url),
-        content_hash=content_hash(report),
+        content_hash=content_hash(report, paragraphs_),
     )
 
 
@@ -179,12 +185,17 @@ def fingerprint(
     sampling: int = 16,
     head: int = 40,
     known: Identity | None = None,
+    paragraphs_: Paragraphs | None = None,
 ) -> Fingerprint:
     """The fingerprint of `report`, leaving out of its words and keys the paragraphs whose
     `paragraph_key` is in `boilerplate` (the footers and share prompts its source repeats).
-    `known` is the report's identity when it was computed already."""
-    ident = known or identity(report)
-    words = body_words(report.text, boilerplate)
+    `known` is the report's identity and `paragraphs_` its text's `paragraph_words`, when they
+    were computed already."""
+    ident = known or identity(report, paragraphs_)
+    if paragraphs_ is None:
+        words = body_words(report.text, boilerplate)
+    else:
+        words = kept_words(paragraphs_, boilerplate)
     return Fingerprint(
         source=ident.source,
         guid=ident.guid,
