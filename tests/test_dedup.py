@@ -191,6 +191,10 @@ def test_boilerplate_is_what_a_source_repeats_in_three_of_its_recent_originals()
     for i in range(3, 6):  # the footer changes; the old one leaves the last four
         learned.learn("blog", f"Report {i}.\nSubscribe")
     assert learned.of("blog") == {"subscribe"}
+    for i in range(6, 1000):  # a long-running source: only its last four reports are counted
+        learned.learn("blog", f"Report {i}.\nSubscribe")
+    assert learned.of("blog") == {"subscribe"}
+    assert len(learned._sources["blog"].counts) == 5
 
 
 def test_a_shared_footer_neither_joins_distinct_reports_nor_hides_a_copy() -> None:

@@ -15,7 +15,7 @@ the store the first time the source is seen, then kept up to date as originals a
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -28,14 +28,31 @@ def paragraph_keys(text: str) -> frozenset[str]:
 
 @dataclass(kw_only=True, slots=True)
 class _SourceHistory:
+    """A source's last originals' paragraph keys, how many of them hold each key, and the keys
+    held by at least `min_reports` (only those can be boilerplate: looked at on every change,
+    they must stay few)."""
+
     recent: deque[frozenset[str]]
-    counts: Counter[str] = field(default_factory=Counter)
+    min_reports: int
+    counts: dict[str, int] = field(default_factory=dict)
+    frequent: set[str] = field(default_factory=set)
 
     def push(self, keys: frozenset[str]) -> None:
+        counts = self.counts
         if len(self.recent) == self.recent.maxlen:
-            self.counts.subtract(self.recent[0])
+            for key in self.recent[0]:
+                n = counts[key] - 1
+                if n:
+                    counts[key] = n
+                else:
+                    del counts[key]
+                if n < self.min_reports:
+                    self.frequent.discard(key)
         self.recent.append(keys)
-        self.counts.update(keys)
+        for key in keys:
+            n = counts[key] = counts.get(key, 0) + 1
+            if n >= self.min_reports:
+                self.frequent.add(key)
 
 
 class Boilerplate:
@@ -60,7 +77,9 @@ class Boilerplate:
     def _history(self, source: str) -> _SourceHistory:
         history = self._sources.get(source)
         if history is None:
-            history = _SourceHistory(recent=deque(maxlen=self._recent))
+            history = _SourceHistory(
+                recent=deque(maxlen=self._recent), min_reports=self._min_reports
+            )
             texts = list(self._recent_texts(source, self._recent))
             for text in reversed(texts):
                 history.push(paragraph_keys(text))
@@ -73,7 +92,7 @@ class Boilerplate:
         if learned is None:
             history = self._history(source)
             least = max(self._min_reports, self._min_share * len(history.recent))
-            learned = frozenset(k for k, n in history.counts.items() if n >= least)
+            learned = frozenset(k for k in history.frequent if history.counts[k] >= least)
             self._learned[source] = learned
         return learned
 

@@ -36,7 +36,6 @@ _MIX = np.array(
     dtype=np.uint64,
 )
 _KEY_MASK = np.uint64((1 << 63) - 1)  # keys fit a signed 64-bit column
-_WORD_IDS: dict[str, int] = {}
 _WORD_IDS_MAX = 500_000
 T = TypeVar("T")
 # A text's paragraphs, each as its `paragraph_key` and its words.
@@ -126,13 +125,17 @@ def body_words(text: str, boilerplate: frozenset[str] = frozenset()) -> tuple[st
     return kept_words(paragraph_words(text), boilerplate)
 
 
-def _word_id(word: str) -> int:
-    found = _WORD_IDS.get(word)
-    if found is None:
-        if len(_WORD_IDS) >= _WORD_IDS_MAX:
-            _WORD_IDS.clear()
-        found = _WORD_IDS[word] = zlib.crc32(word.encode("utf-8"))
-    return found
+class _WordIds(dict[str, int]):
+    """Each word's CRC-32, computed once: a dict that fills itself."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= _WORD_IDS_MAX:
+            self.clear()
+        found = self[word] = zlib.crc32(word.encode("utf-8"))
+        return found
+
+
+_WORD_IDS = _WordIds()
 
 
 def shingle_keys(words: tuple[str, ...], sampling: int, head: int = 0) -> tuple[int, ...]:
@@ -141,7 +144,7 @@ def shingle_keys(words: tuple[str, ...], sampling: int, head: int = 0) -> tuple[
     of the others, kept by hash value."""
     if len(words) < SHINGLE:
         return ()
-    ids = np.fromiter((_word_id(w) for w in words), dtype=np.uint64, count=len(words))
+    ids = np.fromiter(map(_WORD_IDS.__getitem__, words), dtype=np.uint64, count=len(words))
     n = len(words) - SHINGLE + 1
     mixed = ids[:n] * _MIX[0]
     for offset in range(1, SHINGLE):

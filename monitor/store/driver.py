@@ -24,6 +24,7 @@ from monitor.store.schema import UTCDateTime
 # Lists bound into `IN (...)` are cut into pieces of this many, under every database's limit
 # on the number of parameters in one statement.
 IN_CHUNK = 500
+NAME_LISTS_KEPT = 10_000
 
 
 def _identity(value: Any) -> Any:
@@ -43,6 +44,7 @@ class Driver:
         self._json_in = JSON().dialect_impl(dialect).bind_processor(dialect) or _identity
         self._quote = dialect.identifier_preparer.quote
         self._texts: dict[str, str] = {}
+        self._names: dict[tuple[str, ...], Any] = {}
 
     def sql(self, text: str) -> str:
         """`text` with the dialect's placeholder for each `?`."""
@@ -64,8 +66,16 @@ class Driver:
     def time_out(self, value: Any) -> datetime | None:
         return self._time_out(value)
 
-    def json_in(self, value: Any) -> Any:
-        return self._json_in(value)
+    def names_in(self, names: Sequence[str]) -> Any:
+        """A short list of names (a tag's parents) as a JSON column takes it; the same few
+        lists come back all the time, so each is encoded once."""
+        key = tuple(names)
+        found = self._names.get(key)
+        if found is None:
+            if len(self._names) >= NAME_LISTS_KEPT:
+                self._names.clear()
+            found = self._names[key] = self._json_in(list(key))
+        return found
 
 
 def marks(count: int) -> str:

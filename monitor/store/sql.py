@@ -370,7 +370,7 @@ class SqlStore:
                     continue
                 if table is TagRow:
                     for row in rows:
-                        row["parents"] = driver.json_in(row["parents"])
+                        row["parents"] = driver.names_in(row["parents"])
                 cursor.executemany(
                     driver.insert(table.__tablename__, list(rows[0])),
                     [tuple(row.values()) for row in rows],
