@@ -35,6 +35,9 @@ def _report(text: str, **fields: object) -> Report:
     return Report(**values)  # type: ignore[arg-type]
 
 
+ALERT = AlertIntent(channel="#a", rule="r")
+
+
 def _add(
     store: SqlStore,
     tagger: Tagger,
@@ -168,6 +171,45 @@ def test_story_candidates_are_filed_by_key_and_day(
         assert found[1].story_id == a.story_id
         assert len(store.story_candidates(["sirte"], first_day=0, last_day=999, limit=2)) == 2
         assert store.story_candidates([], first_day=0, last_day=999, limit=2) == []
+
+
+def test_a_batch_rolled_back_leaves_nothing_behind_not_even_in_what_is_cached(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    def sig(fact: str) -> Signature:
+        return Signature(places=frozenset({"sirte"}), facts=frozenset({fact}), day=100)
+
+    with SqlStore.open(db_url, clock=clock) as store:
+        kept = _add(store, tagger, _report("kept"), signature=sig("n:1"))
+        with pytest.raises(RuntimeError), store.batch():
+            gone = _add(store, tagger, _report("gone"), signature=sig("n:2"), alerts=[ALERT])
+            assert [
+                c.facts
+                for c in store.story_candidates(["sirte"], first_day=99, last_day=101, limit=5)
+            ] == [{"n:2"}, {"n:1"}]
+            raise RuntimeError("the caller gave up")
+        assert store.count() == 1 and store.get(gone.report_id) is None
+        assert store.pending_alerts() == []
+        # The rolled-back id may be given again; what was cached of it must not come back.
+        again = _add(store, tagger, _report("again"), signature=sig("n:3"))
+        found = store.story_candidates(["sirte"], first_day=99, last_day=101, limit=5)
+        assert [(c.report_id, c.facts) for c in found] == [
+            (again.report_id, {"n:3"}),
+            (kept.report_id, {"n:1"}),
+        ]
+
+
+def test_alerts_of_reports_gives_each_reports_alerts(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        a = _add(store, tagger, _report("a"), alerts=[ALERT, AlertIntent(channel="#b", rule="r")])
+        _add(store, tagger, _report("b"), alerts=[ALERT])
+        c = _add(store, tagger, _report("c"))
+        found = store.alerts_of_reports([a.report_id, c.report_id])
+        assert list(found) == [a.report_id]
+        assert [x.channel for x in found[a.report_id]] == [ALERT.channel, "#b"]
+        assert store.alerts_of_reports([]) == {}
 
 
 def test_queries_follow_the_watchlist_hierarchy(db_url: str, tagger: Tagger, clock: Clock) -> None:
