@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from monitor.dedup.fingerprint import paragraph_key, paragraphs
@@ -105,6 +105,10 @@ class StoryCandidate:
     story_id: int
     places: frozenset[str]
     facts: frozenset[str]
+    dates: frozenset[str] = field(init=False)  # the facts that are dates (`d:`)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dates", frozenset(f for f in self.facts if f.startswith("d:")))
 
 
 def event_time(report: Report) -> datetime:
@@ -197,11 +201,7 @@ def choose(
     for candidate in candidates:
         if sig.places and not (sig.places & candidate.places):
             continue
-        if (
-            dates
-            and not (dates & candidate.facts)
-            and any(f.startswith("d:") for f in candidate.facts)
-        ):
+        if dates and candidate.dates and not (dates & candidate.dates):
             continue
         shared = len(sig.facts & candidate.facts)
         if shared < policy.min_shared:
