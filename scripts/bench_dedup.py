@@ -302,6 +302,7 @@ def measure(
             clock=clock,
         )
     else:
+        clock.now = items[0].published  # the process starts when the stream gets there
         pipeline, store = _pipeline(db, clock, NullNotifier())
     outcomes: list[tuple[Any, ...]] = []
 

@@ -259,8 +259,13 @@ class SqlStore:
     def window_start(self, since: datetime) -> int:
         """The lowest report id stored at or after `since` (ids grow with storing time); one past
         the highest id when nothing is that recent."""
+        # The first by storing time, found through its index: min(id) over the same rows made
+        # SQLite walk the table from its first row (1.2 s at 1,000,000 stored).
         found = self._read(
-            select(func.min(ReportRow.id)).where(ReportRow.stored_at >= since)
+            select(ReportRow.id)
+            .where(ReportRow.stored_at >= since)
+            .order_by(ReportRow.stored_at, ReportRow.id)
+            .limit(1)
         ).scalar_one_or_none()
         if found is not None:
             return int(found)

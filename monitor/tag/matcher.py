@@ -43,7 +43,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 
 from rapidfuzz import fuzz, process
 
@@ -65,6 +65,7 @@ from monitor.tag.watchlist import Entity, Watchlist, is_acronym
 
 FUZZY_CUTOFF = 85.0  # rapidfuzz ratio (0-100)
 FUZZY_MIN_LETTERS = 6
+MAY_START_KEPT = 200_000
 NEAR_WORDS = 8
 # Words after a demonym that make it name a force ("Misratan brigades", "Russian mercenaries").
 FORCE_WORDS = frozenset(
@@ -86,6 +87,27 @@ class _Name:
     ambiguous: bool
 
 
+class _MayStart(dict[str, bool]):
+    """Whether a name may start at a word (as written): it begins one, or it may stand for one
+    (a capitalised long word for the fuzzy step, an Arabic word with a proclitic). Kept for
+    each word met, since the same words come back in every text."""
+
+    def __init__(self, names: Mapping[str, object]) -> None:
+        super().__init__()
+        self._names = names
+
+    def __missing__(self, word: str) -> bool:
+        if len(self) >= MAY_START_KEPT:
+            self.clear()
+        key = fold_word(word)
+        found = self[word] = (
+            key in self._names
+            or (len(key) >= FUZZY_MIN_LETTERS and word[0].isupper())
+            or not key.isascii()
+        )
+        return found
+
+
 class _Text:
     """A text cut into words: each word as written, its key, the text between words, and where
     each word starts and ends (from one `re.split`, the cheapest way Python has to do this)."""
@@ -100,16 +122,9 @@ class _Text:
         self.offsets = list(accumulate(map(len, parts)))  # word i: offsets[2i] to offsets[2i+1]
         self.keys: list[str] = list(map(fold_word, self.words))
 
-    def candidates(self, names: Mapping[str, object]) -> list[int]:
-        """The words where a name may start: those that begin one, and those that may stand
-        for one (capitalised long words for the fuzzy step, Arabic words with a proclitic)."""
-        return [
-            i
-            for i, (key, word) in enumerate(zip(self.keys, self.words, strict=True))
-            if key in names
-            or (len(key) >= FUZZY_MIN_LETTERS and word[0].isupper())
-            or not key.isascii()
-        ]
+    def candidates(self, may_start: Mapping[str, bool]) -> list[int]:
+        """The words where a name may start, as `may_start` says of each word."""
+        return list(compress(range(len(self.words)), map(may_start.__getitem__, self.words)))
 
     def capital(self, i: int) -> bool:
         return self.words[i][0].isupper()
@@ -223,6 +238,7 @@ class Tagger:
             if entity.unless_near:
                 self._unless[entity.id] = [name_keys(w) for w in entity.unless_near]
         self._names = {first: _Starting.of(names) for first, names in by_first.items()}
+        self._may_start = _MayStart(self._names)
         self._families = {e: self._family_of(e) for e in watchlist.entities}
         self._vocabulary = frozenset(
             k for names in by_first.values() for n in names for k in n.keys
@@ -330,7 +346,7 @@ class Tagger:
         keys = t.keys
         n = len(keys)
         resume = 0  # the first word not yet inside a mention
-        for i in t.candidates(names_of):
+        for i in t.candidates(self._may_start):
             if i < resume:
                 continue
             key = keys[i]
