@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, compress
@@ -88,23 +88,17 @@ class _Name:
 
 
 class _MayStart(dict[str, bool]):
-    """Whether a name may start at a word (as written): it begins one, or it may stand for one
-    (a capitalised long word for the fuzzy step, an Arabic word with a proclitic). Kept for
-    each word met, since the same words come back in every text."""
+    """Whether a name may start at a word (as written), kept for each word met: the same words
+    come back in every text, and the answer depends on the word alone."""
 
-    def __init__(self, names: Mapping[str, object]) -> None:
+    def __init__(self, starts: Callable[[str], bool]) -> None:
         super().__init__()
-        self._names = names
+        self._starts = starts
 
     def __missing__(self, word: str) -> bool:
         if len(self) >= MAY_START_KEPT:
             self.clear()
-        key = fold_word(word)
-        found = self[word] = (
-            key in self._names
-            or (len(key) >= FUZZY_MIN_LETTERS and word[0].isupper())
-            or not key.isascii()
-        )
+        found = self[word] = self._starts(word)
         return found
 
 
@@ -238,7 +232,7 @@ class Tagger:
             if entity.unless_near:
                 self._unless[entity.id] = [name_keys(w) for w in entity.unless_near]
         self._names = {first: _Starting.of(names) for first, names in by_first.items()}
-        self._may_start = _MayStart(self._names)
+        self._may_start = _MayStart(self._word_starts)
         self._families = {e: self._family_of(e) for e in watchlist.entities}
         self._vocabulary = frozenset(
             k for names in by_first.values() for n in names for k in n.keys
@@ -270,6 +264,20 @@ class Tagger:
         ):
             return None
         return self._corrected(key)
+
+    def _word_starts(self, word: str) -> bool:
+        """Whether a name may start at `word`: its key begins one, or `_alternatives` would
+        find one for it (the same tests, on the word alone)."""
+        key = fold_word(word)
+        if key in self._names:
+            return True
+        if not key.isascii():
+            variants = arabic_variants(key) if is_arabic(key) else ()
+            return any(self._names.get(v) for v in variants)
+        if len(key) < FUZZY_MIN_LETTERS or not word[0].isupper() or key in self._vocabulary:
+            return False
+        corrected = self._corrected(key)
+        return corrected is not None and corrected[0] in self._names
 
     def _alternatives(self, t: _Text, i: int) -> tuple[_Starting | None, float, bool]:
         """The names word i may begin though its key begins none: read without an Arabic
