@@ -114,40 +114,48 @@ class KeyIndex:
         if not keys:
             return {}, set()
         first = self.first_id
-        asked = np.unique(np.asarray(keys, dtype=np.int64))  # sorted: the searches run faster
-        counts = np.zeros(len(asked), dtype=np.int64)
-        spans: list[tuple[_Segment, np.ndarray, np.ndarray, np.ndarray]] = []
+        ordered = sorted(set(keys))  # sorted needles make the searches faster
+        asked = np.array(ordered, dtype=np.int64)
+        counts = np.zeros(len(ordered), dtype=np.int64)
+        spans: list[tuple[_Segment, np.ndarray, np.ndarray, bool]] = []
         for segment in self._segments:
             if not len(segment):
                 continue
-            low = np.searchsorted(segment.keys, asked, side="left")
-            hit = np.flatnonzero(segment.keys[np.minimum(low, len(segment) - 1)] == asked)
-            if not len(hit):
-                continue
-            high = np.searchsorted(segment.keys, asked[hit], side="right")
-            if segment.first_id >= first:
-                counts[hit] += high - low[hit]
+            low = segment.keys.searchsorted(asked, side="left")
+            high = segment.keys.searchsorted(asked, side="right")
+            inside = segment.first_id >= first
+            if inside:
+                counts += high - low
             else:  # the segment reaches back past the window: count only what is inside
-                for n, i in enumerate(hit.tolist()):
-                    counts[i] += int(np.count_nonzero(segment.ids[low[i] : high[n]] >= first))
-            spans.append((segment, hit, low[hit], high))
+                for i in np.flatnonzero(high > low).tolist():
+                    counts[i] += int(np.count_nonzero(segment.ids[low[i] : high[i]] >= first))
+            spans.append((segment, low, high, inside))
         buffered: dict[int, list[int]] = {}
-        for i, key in enumerate(asked.tolist()):
-            ids = [r for r in self._buffer.get(key, ()) if r >= first]
-            if ids:
-                buffered[i] = ids
-                counts[i] += len(ids)
+        for i, key in enumerate(ordered):
+            held = self._buffer.get(key)
+            if held:
+                ids = [r for r in held if r >= first]
+                if ids:
+                    buffered[i] = ids
+                    counts[i] += len(ids)
         listed = (counts > 0) if common_at is None else (counts > 0) & (counts < common_at)
+        chosen = np.flatnonzero(listed)
         found: dict[int, list[int]] = {}
-        for segment, hit, low, high in spans:
-            for n in np.flatnonzero(listed[hit]).tolist():
-                ids = segment.ids[low[n] : high[n]].tolist()
-                found.setdefault(int(asked[hit[n]]), []).extend(r for r in ids if r >= first)
-        for i, ids in buffered.items():
-            if listed[i]:
-                found.setdefault(int(asked[i]), []).extend(ids)
-        for ids in found.values():
-            ids.sort()
+        if len(chosen):
+            which = chosen.tolist()
+            for segment, low, high, inside in spans:
+                lows, highs = low[chosen].tolist(), high[chosen].tolist()
+                for i, lo, hi in zip(which, lows, highs, strict=True):
+                    if hi > lo:
+                        ids = segment.ids[lo:hi].tolist()
+                        if not inside:
+                            ids = [r for r in ids if r >= first]
+                        found.setdefault(ordered[i], []).extend(ids)
+            for i, ids in buffered.items():
+                if listed[i]:
+                    found.setdefault(ordered[i], []).extend(ids)
+            for ids in found.values():
+                ids.sort()
         common = set() if common_at is None else set(asked[counts >= common_at].tolist())
         return found, common
 
