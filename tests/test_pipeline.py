@@ -64,6 +64,29 @@ def test_seeds_are_new_then_seen(db_url: str, tagger: Tagger, clock: Clock) -> N
         assert len(notifier.sent) == 5
 
 
+def test_each_pipeline_learns_what_another_one_stored(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    """Two processes on one database (a replay beside the daemon): the retrieval index of each
+    is brought up to date from the store before each look-up."""
+    seeds = _seed_entries()
+    copy = Entry(
+        ref="copy",
+        source="wire",
+        title="Wire",
+        body=copies.EDITS["paragraph dropped"](seeds[1].body or ""),
+    )
+    with SqlStore.open(db_url, clock=clock) as first, SqlStore.open(db_url, clock=clock) as second:
+        daemon = _pipeline(first, tagger, clock)
+        replaying = _pipeline(second, tagger, clock)
+        assert len(daemon.index) == len(replaying.index) == 0
+        original = replaying.process(seeds[1])
+        outcome = daemon.process(copy)
+        assert outcome.verdict.status is Status.DUPLICATE
+        assert outcome.verdict.duplicate_of == original.report_id
+        assert daemon.process(seeds[1]).verdict.status is Status.SEEN
+
+
 def test_edited_copies_dedup_after_a_restart(
     db_url: str, tagger: Tagger, clock: Clock, tmp_path: Path
 ) -> None:
