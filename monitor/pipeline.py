@@ -1,11 +1,11 @@
-"""The pipeline: sources -> normalize -> dedup -> tag -> story -> store -> alert, one report at a
-time.
+"""The pipeline: sources -> normalize -> dedup -> tag -> story -> store -> alert.
 
-`Pipeline.process` is what every driver (replay, and later the daemon) calls for each entry. The
-decisions are pure functions of their inputs (`to_report`, `fingerprint`, `decide`, `Tagger.tag`,
-`signature`, `choose`, `route`); the side effects are at the edges: reads for exact keys, for
-the originals sharing retrieval keys and for the stories of nearby days, one transaction to store
-the report with its alerts, keys and signature, then the outbox is delivered.
+`Pipeline.process_many` is what every driver (replay, and later the daemon) calls with the
+entries it has at hand, and `process` with one. The decisions are pure functions of their inputs
+(`to_report`, `fingerprint`, `decide`, `Tagger.tag`, `signature`, `choose`, `route`); the side
+effects are at the edges: reads for exact keys, for the retrieval index and the originals it
+points to, and for the stories of nearby days; one transaction for each group of reports, with
+their alerts, keys and signatures; then the outbox is delivered.
 """
 
 from __future__ import annotations
