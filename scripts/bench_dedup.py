@@ -52,7 +52,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -253,6 +253,12 @@ def fill(db: str, first: int, count: int, per_day: int, seed: int) -> dict[str, 
                     connection.execute(insert(table), tables[table])
             connection.commit()
             done += len(rows)
+        if engine.dialect.name == "postgresql":
+            # The rows were given their ids: the sequence must carry on after them.
+            connection.execute(
+                text("SELECT setval(pg_get_serial_sequence('reports', 'id'), max(id)) FROM reports")
+            )
+            connection.commit()
     engine.dispose()
     return {"filled": done, "seconds": time.perf_counter() - started}
 
