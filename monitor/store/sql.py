@@ -128,14 +128,16 @@ class SqlStore:
             raise StoreError(
                 f"database {self.name}: cannot create the tables ({_reason(e)})"
             ) from e
-        columns = {c["name"] for c in inspect(engine).get_columns(ReportRow.__tablename__)}
-        missing = sorted({c.name for c in ReportRow.__table__.columns} - columns)
-        if missing:
-            self.close()
-            raise StoreError(
-                f"database {self.name} was made by an older monitor (table reports lacks "
-                f"{', '.join(missing)}); keep it aside and start a new database"
-            )
+        inspector = inspect(engine)
+        for table in Base.metadata.sorted_tables:
+            columns = {c["name"] for c in inspector.get_columns(table.name)}
+            missing = sorted({c.name for c in table.columns} - columns)
+            if missing:
+                self.close()
+                raise StoreError(
+                    f"database {self.name} was made by an older monitor (table {table.name} "
+                    f"lacks {', '.join(missing)}); keep it aside and start a new database"
+                )
 
     @classmethod
     def open(cls, url: str, *, dry_run: bool = False, clock: Clock = utc_now) -> SqlStore:
