@@ -70,12 +70,7 @@ def test_each_pipeline_learns_what_another_one_stored(
     """Two processes on one database (a replay beside the daemon): the retrieval index of each
     is brought up to date from the store before each look-up."""
     seeds = _seed_entries()
-    copy = Entry(
-        ref="copy",
-        source="wire",
-        title="Wire",
-        body=copies.EDITS["paragraph dropped"](seeds[1].body or ""),
-    )
+    copy = _wire_copy(seeds[1], "paragraph dropped")
     with SqlStore.open(db_url, clock=clock) as first, SqlStore.open(db_url, clock=clock) as second:
         daemon = _pipeline(first, tagger, clock)
         replaying = _pipeline(second, tagger, clock)
@@ -282,6 +277,11 @@ def _refuse_title(store: SqlStore, title: str) -> None:
             )
 
 
+def _wire_copy(seed: Entry, edit: str) -> Entry:
+    """A wire service's copy of `seed`, edited as `copies.EDITS[edit]` edits."""
+    return Entry(ref="copy", source="wire", title="Wire", body=copies.EDITS[edit](seed.body or ""))
+
+
 def _seed_entries() -> list[Entry]:
     return [
         Entry(ref=p.name, source="seeds", title=p.stem, body=p.read_text("utf-8"))
@@ -293,12 +293,7 @@ def test_a_group_sees_its_own_reports_and_keeps_its_order(
     db_url: str, tagger: Tagger, clock: Clock
 ) -> None:
     seeds = _seed_entries()
-    copy = Entry(
-        ref="copy",
-        source="wire",
-        title="Wire",
-        body=copies.EDITS["other footer"](seeds[4].body or ""),
-    )
+    copy = _wire_copy(seeds[4], "other footer")
     notifier = RecordingNotifier()
     with SqlStore.open(db_url, clock=clock) as store:
         results = list(
@@ -321,12 +316,7 @@ def test_a_group_the_database_refuses_is_stored_not_at_all_and_can_be_retried(
     db_url: str, tagger: Tagger, clock: Clock
 ) -> None:
     seeds = _seed_entries()
-    copy = Entry(
-        ref="copy",
-        source="wire",
-        title="Wire",
-        body=copies.EDITS["other footer"](seeds[4].body or ""),
-    )
+    copy = _wire_copy(seeds[4], "other footer")
     refused = Entry(ref="refused", source="seeds", title="refused", body=seeds[2].body)
     notifier = RecordingNotifier()
     with SqlStore.open(db_url, clock=clock) as store:
