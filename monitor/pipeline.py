@@ -64,10 +64,6 @@ INDEX_READ_ROWS = 5_000
 GROUP_REPORTS = 50
 
 
-def _encoded(paragraphs: Paragraphs) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    return tuple((key, encode_words(words)) for key, words in paragraphs)
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Outcome:
     """What became of one entry. `report_id` is the stored report: this one, or for `seen`
@@ -207,23 +203,20 @@ class Pipeline:
                 shared[report_id] = shared.get(report_id, 0) + 1
         chosen = rank(len(rare), shared, self.index.key_counts, self.policy)
         mine = self.boilerplate.of(fp.source)
-        own: tuple[tuple[str, tuple[int, ...]], ...] | None = None
         candidates = []
         for report_id, source, text_of, story_id in self.store.originals_text(chosen):
             # Both texts leave out what either source repeats, so that a footer or byline
             # that only one of them carries cannot make a copy look different.
             theirs = self.boilerplate.of(source)
-            own_words = None
-            if not theirs <= mine:
-                if own is None:
-                    own = _encoded(paragraphs)
-                own_words = kept_words(own, mine | theirs)
+            both = mine | theirs
             candidates.append(
                 Candidate(
                     report_id=report_id,
-                    words=encode_words(body_words(text_of, mine | theirs)),
+                    words=encode_words(body_words(text_of, both)),
                     story_id=story_id,
-                    own_words=own_words,
+                    own_words=(
+                        None if theirs <= mine else encode_words(kept_words(paragraphs, both))
+                    ),
                 )
             )
         return candidates, rare

@@ -19,11 +19,12 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from monitor.dedup.fingerprint import Paragraphs, paragraph_key, paragraphs
+from monitor.dedup.fingerprint import Paragraphs, paragraph_words
 
 
-def paragraph_keys(text: str) -> frozenset[str]:
-    return frozenset(k for k in (paragraph_key(p) for p in paragraphs(text)) if k)
+def paragraph_keys(paragraphs_: Paragraphs) -> frozenset[str]:
+    """The keys of a text's paragraphs (as `paragraph_words` gives them) that have words."""
+    return frozenset(key for key, _ in paragraphs_ if key)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -82,7 +83,7 @@ class Boilerplate:
             )
             texts = list(self._recent_texts(source, self._recent))
             for text in reversed(texts):
-                history.push(paragraph_keys(text))
+                history.push(paragraph_keys(paragraph_words(text)))
             self._sources[source] = history
         return history
 
@@ -99,12 +100,9 @@ class Boilerplate:
     def learn(self, source: str, text: str, paragraphs_: Paragraphs | None = None) -> None:
         """Count the paragraphs of an original `source` just stored (`paragraphs_`, when given,
         are `paragraph_words(text)`, computed already)."""
-        keys = (
-            paragraph_keys(text)
-            if paragraphs_ is None
-            else frozenset(key for key, _ in paragraphs_ if key)
-        )
-        self._history(source).push(keys)
+        if paragraphs_ is None:
+            paragraphs_ = paragraph_words(text)
+        self._history(source).push(paragraph_keys(paragraphs_))
         self._learned.pop(source, None)
 
     def forget(self) -> None:

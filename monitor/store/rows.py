@@ -8,17 +8,14 @@ from typing import Any
 
 from monitor.dedup import Fingerprint, encode_keys
 from monitor.model import (
-    AlertStatus,
     Report,
     Status,
-    StoredAlert,
     StoredReport,
     Tag,
     TagKind,
     Verdict,
 )
 from monitor.store.schema import (
-    AlertRow,
     Base,
     DedupKeyRow,
     ReportEntityRow,
@@ -160,18 +157,4 @@ def stored_report(row: Any, tags: Sequence[Tag]) -> StoredReport:
         story_id=row.story_id,
         tags=tuple(tags),
         input_ref=row.input_ref,
-    )
-
-
-def stored_alert(row: AlertRow) -> StoredAlert:
-    return StoredAlert(
-        id=row.id,
-        report_id=row.report_id,
-        channel=row.channel,
-        rule=row.rule,
-        status=AlertStatus(row.status),
-        created_at=row.created_at,
-        sent_at=row.sent_at,
-        error=row.error,
-        attempts=row.attempts,
     )
