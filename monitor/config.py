@@ -11,14 +11,24 @@ that file's folder.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from monitor.errors import ConfigError
 from monitor.validation import validation_problems
@@ -34,6 +44,62 @@ _PATH_KEYS = (
     ("watchlist", "places"),
     ("watchlist", "gazetteer"),
 )
+
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3}
+_SIZE_UNITS |= {"kib": 1024, "mib": 1024**2, "gib": 1024**3}
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)")
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from a number of seconds or a text such as "90s", "5m", "1h", "1h30m", "250ms"."""
+    if isinstance(value, bool):
+        raise ValueError('a duration is a number of seconds or a text such as "5m"')
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        parts = _DURATION.findall(text)
+        if not text or "".join(n + u for n, u in parts) != text:
+            raise ValueError(f'\'{value}\' is not a duration (write "90s", "5m", "1h"...)')
+        seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    else:
+        raise ValueError('a duration is a number of seconds or a text such as "5m"')
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+def parse_size(value: object) -> int:
+    """Bytes from a number or a text such as "10MB" (10,000,000) or "10MiB" (10,485,760)."""
+    if isinstance(value, bool):
+        raise ValueError('a size is a number of bytes or a text such as "10MiB"')
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str):
+        found = _SIZE.fullmatch(value.strip().lower())
+        if found is None or found[2] not in _SIZE_UNITS:
+            raise ValueError(f'\'{value}\' is not a size (write "500KB", "10MiB"...)')
+        size = int(float(found[1]) * _SIZE_UNITS[found[2]])
+    else:
+        raise ValueError('a size is a number of bytes or a text such as "10MiB"')
+    if size <= 0:
+        raise ValueError("a size must be more than 0 bytes")
+    return size
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{value}' is not an http or https URL")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 class _Section(BaseModel):
@@ -91,12 +157,60 @@ class AlertSettings(_Section):
     rules: list[RuleSettings] = []
 
 
+class PollingSettings(_Section):
+    interval: Duration = Field(gt=0)
+    jitter: Duration
+    timeout: Duration = Field(gt=0)
+    max_body: Size
+    max_redirects: int = Field(ge=0)
+    per_host: int = Field(ge=1)
+    concurrency: int = Field(ge=1)
+    backoff_max: Duration = Field(gt=0)
+    down_after: Duration = Field(gt=0)
+    health_channel: str = Field(min_length=1)
+    about_url: str = ""
+
+
+class FeedSettings(_Section):
+    name: str = Field(min_length=1, max_length=200)
+    url: HttpUrl
+    interval: Duration | None = Field(default=None, gt=0)
+    language: str = ""
+    enabled: bool = True
+
+
+class HousekeepingSettings(_Section):
+    every: Duration = Field(gt=0)
+    keep_days: int = Field(ge=0)
+
+
+class ServiceSettings(_Section):
+    dispatch_every: Duration = Field(gt=0)
+    metrics_port: int = Field(ge=0, le=65535)
+    metrics_host: str = Field(min_length=1)
+
+
 class Settings(_Section):
     database: DatabaseSettings
     watchlist: WatchlistSettings
     dedup: DedupSettings
     stories: StorySettings
     alerts: AlertSettings
+    polling: PollingSettings
+    feeds: list[FeedSettings] = []
+    housekeeping: HousekeepingSettings
+    service: ServiceSettings
+
+    @model_validator(mode="after")
+    def _feed_names_differ(self) -> Settings:
+        names: dict[str, int] = {}
+        for n, feed in enumerate(self.feeds):
+            if feed.name in names:
+                raise ValueError(
+                    f"feeds[{n}].name: '{feed.name}' is also the name of feeds[{names[feed.name]}]"
+                )
+            names[feed.name] = n
+        return self
 
     @property
     def database_url(self) -> str:

@@ -4,6 +4,8 @@
     ├── ConfigError (ValueError)         a configuration file or value is wrong; names file and key
     │   └── WatchlistError               a watchlist file is wrong; names the file and the entry
     ├── InputError (ValueError)          one input (file, line, feed entry) cannot become a report
+    ├── FetchError (OSError)             a feed could not be fetched; names the feed's URL and
+    │                                    why, and carries the server's Retry-After if it sent one
     ├── StoreError (RuntimeError)        the database cannot be opened or written
     └── DeliveryError (RuntimeError)     a notifier could not deliver an alert; `permanent` says
                                          whether trying again can help
@@ -34,6 +36,25 @@ class InputError(MonitorError, ValueError):
         super().__init__(f"{ref}: {reason}")
         self.ref = ref
         self.reason = reason
+
+
+class FetchError(MonitorError, OSError):
+    """A feed could not be fetched. `reason` says why in a few words; `status` is the HTTP status
+    when the server answered; `retry_after_s` is how long it asked us to wait (429, 503)."""
+
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+        self.retry_after_s = retry_after_s
 
 
 class StoreError(MonitorError, RuntimeError):

@@ -140,3 +140,26 @@ class StoredAlert:
     sent_at: datetime | None = None
     error: str | None = None
     attempts: int = 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FeedState:
+    """How a feed has fared: what its last poll kept for a conditional GET, when it last worked and
+    last failed and why, and when it is polled next. Stored under the feed's configured name."""
+
+    name: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    polls: int = 0
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    failures: int = 0  # consecutive
+    failing_since: datetime | None = None
+    down_alerted: bool = False
+    next_poll_at: datetime | None = None
+    last_new: int = 0
+    total_new: int = 0

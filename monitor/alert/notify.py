@@ -9,10 +9,14 @@ from monitor.alert.message import AlertMessage
 
 
 class Notifier(Protocol):
-    """Delivers one alert. Raises DeliveryError when it cannot (`permanent` when retrying is
+    """Delivers alerts. Raises DeliveryError when it cannot (`permanent` when retrying is
     pointless)."""
 
-    def send(self, message: AlertMessage) -> None: ...
+    def send(self, message: AlertMessage) -> None:
+        """One report's alert."""
+
+    def send_notice(self, channel: str, text: str) -> None:
+        """A plain message to the team (a feed down or recovered)."""
 
 
 class ConsoleNotifier:
@@ -45,4 +49,9 @@ class ConsoleNotifier:
             )
         lines.append(message.snippet)
         stream.write("\n".join(lines) + "\n\n")
+        stream.flush()
+
+    def send_notice(self, channel: str, text: str) -> None:
+        stream = self._stream or sys.stderr
+        stream.write(f"── notice {channel} ──\n{text}\n\n")
         stream.flush()

@@ -15,7 +15,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
@@ -26,6 +36,7 @@ from monitor.errors import StoreError
 from monitor.model import (
     AlertIntent,
     AlertStatus,
+    FeedState,
     Report,
     Status,
     StoredAlert,
@@ -42,7 +53,16 @@ from monitor.store.rows import (
     stored_report,
     tag_of,
 )
-from monitor.store.schema import Base, ReportEntityRow, ReportRow, TagRow
+from monitor.store.schema import (
+    AlertRow,
+    Base,
+    DedupKeyRow,
+    FeedRow,
+    ReportEntityRow,
+    ReportRow,
+    StoryKeyRow,
+    TagRow,
+)
 from monitor.story import Signature, StoryCandidate
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -445,6 +465,13 @@ class SqlStore:
     def count(self) -> int:
         return int(self._read(select(func.count(ReportRow.id))).scalar_one())
 
+    def alerts_with_status(self, status: AlertStatus) -> int:
+        return int(
+            self._read(
+                select(func.count(AlertRow.id)).where(AlertRow.status == status.value)
+            ).scalar_one()
+        )
+
     # --- the outbox ----------------------------------------------------------------------------
 
     def _alerts(self, where: str, params: Sequence[Any]) -> list[StoredAlert]:
@@ -498,6 +525,73 @@ class SqlStore:
             )
             if cursor.rowcount != 1:
                 raise StoreError(f"database {self.name}: no alert {alert_id}")
+
+    # --- feeds ---------------------------------------------------------------------------------
+
+    def feed_states(self) -> dict[str, FeedState]:
+        """Every stored feed state, by feed name."""
+        rows = self._read(select(FeedRow.__table__)).mappings()
+        return {row["name"]: FeedState(**row) for row in rows}
+
+    def save_feed_state(self, state: FeedState) -> None:
+        """Store `state` in place of the feed's last one."""
+        values = {f: getattr(state, f) for f in FeedState.__dataclass_fields__}
+        try:
+            done = self._session.execute(
+                update(FeedRow).where(FeedRow.name == state.name).values(values)
+            )
+            if done.rowcount == 0:  # type: ignore[attr-defined]
+                self._session.execute(insert(FeedRow).values(values))
+            if self.dry_run:
+                self._session.flush()
+            elif not self._batched:
+                self._session.commit()
+        except SQLAlchemyError as e:
+            self._rollback()
+            raise StoreError(
+                f"database {self.name}: cannot save the state of feed '{state.name}' ({_reason(e)})"
+            ) from e
+
+    # --- housekeeping --------------------------------------------------------------------------
+
+    def prune(self, *, window_start_id: int, first_day: int, keep_after: datetime | None) -> Pruned:
+        """Drop what is no longer needed: retrieval keys of originals before `window_start_id`,
+        story keys of days before `first_day`, and, when `keep_after` is given, reports stored
+        before it (with their tags and alerts) unless a report kept is a duplicate of them."""
+        reports = 0
+        try:
+            keys = self._session.execute(
+                delete(DedupKeyRow).where(DedupKeyRow.report_id < window_start_id)
+            ).rowcount  # type: ignore[attr-defined]
+            story = self._session.execute(
+                delete(StoryKeyRow).where(StoryKeyRow.day < first_day)
+            ).rowcount  # type: ignore[attr-defined]
+            if keep_after is not None:
+                referenced = (
+                    select(ReportRow.duplicate_of)
+                    .where(ReportRow.duplicate_of.is_not(None), ReportRow.stored_at >= keep_after)
+                    .scalar_subquery()
+                )
+                reports = self._session.execute(
+                    delete(ReportRow).where(
+                        ReportRow.stored_at < keep_after, ReportRow.id.not_in(referenced)
+                    )
+                ).rowcount  # type: ignore[attr-defined]
+            if self.dry_run:
+                self._session.flush()
+            else:
+                self._session.commit()
+        except SQLAlchemyError as e:
+            self._rollback()
+            raise StoreError(f"database {self.name}: housekeeping failed ({_reason(e)})") from e
+        return Pruned(reports=reports, dedup_keys=keys, story_keys=story)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Pruned:
+    reports: int
+    dedup_keys: int
+    story_keys: int
 
 
 def _story_candidate(report_id: int, story_id: int | None, sig: str | None) -> StoryCandidate:

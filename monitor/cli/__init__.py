@@ -61,19 +61,47 @@ def _watchlist(loaded: LoadedSettings) -> Watchlist:
     return load_watchlist(Path(w.actors), w.places_files)
 
 
+class _JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC), level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="monitor")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def cli(verbose: int) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines for a person, or one JSON object a line for a log collector.",
+)
+def cli(verbose: int, log_format: str) -> None:
     """monitor: watch news on the conflict in Libya.
 
     Reports are deduplicated against everything stored (across every source), tagged with the
     watchlist's actors and places, stored, and alerted.
     """
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(
-        level=level, format="monitor: %(levelname)s: %(message)s", stream=sys.stderr
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("monitor: %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING - 10 * min(verbose, 2))
+    for chatty in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 @cli.command("replay")
@@ -298,3 +326,7 @@ def main(argv: list[str] | None = None) -> None:
         _err(f"error: {e}")
         sys.exit(1)
     sys.exit(0)
+
+
+# The daemon's commands (run, poll, feeds, check) live in their own module and join the group here.
+from monitor.cli import daemon as _daemon  # noqa: E402, F401

@@ -1,0 +1,408 @@
+"""Polling feeds: fetches on worker threads, everything else on the one thread that drives it.
+
+The driver (`monitor poll`, or the daemon's loop) calls `step` over and over; each step handles
+one event from the queue: a feed fell due, a fetch came back, or a job asked to run (alert
+dispatch, housekeeping). Only that thread touches the store and the pipeline, so reports are
+ingested one feed at a time and in order, while fetches run side by side: at most
+`concurrency` at once and `per_host` to one host. A feed whose host is busy waits in line
+without holding a worker, so a slow host delays only its own feeds.
+
+A feed's state (validators, health, next poll) is saved after its entries are stored; a poll
+cut short by a crash or a database failure is fetched again in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.alert.notify import Notifier
+from monitor.clock import Clock, utc_now
+from monitor.config import Settings
+from monitor.daemon.health import Schedule, failed, for_url, succeeded
+from monitor.daemon.metrics import Metrics
+from monitor.errors import DeliveryError, FetchError, InputError, StoreError
+from monitor.model import FeedState, Status
+from monitor.pipeline import Pipeline
+from monitor.sources import read_feed
+from monitor.sources.http import Fetched, Fetcher
+from monitor.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Feed:
+    name: str
+    url: str
+    schedule: Schedule
+    language: str = ""
+    enabled: bool = True
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.url).hostname or "").lower()
+
+
+def feeds_from_settings(settings: Settings) -> list[Feed]:
+    polling = settings.polling
+    return [
+        Feed(
+            name=f.name,
+            url=f.url,
+            schedule=Schedule(
+                interval_s=f.interval or polling.interval,
+                jitter_s=polling.jitter,
+                backoff_max_s=polling.backoff_max,
+                down_after_s=polling.down_after,
+            ),
+            language=f.language,
+            enabled=f.enabled,
+        )
+        for f in settings.feeds
+    ]
+
+
+@dataclass(kw_only=True, slots=True)
+class PollResult:
+    """What one poll of one feed did."""
+
+    feed: str
+    outcome: str  # "ingested", "not modified", "unchanged" or "failed"
+    entries: int = 0
+    counts: Counter[str] = field(default_factory=Counter)  # reports by status
+    alerts: Counter[str] = field(default_factory=Counter)  # alerts by delivery status
+    bad_entries: int = 0
+    reason: str | None = None
+    elapsed_s: float = 0.0
+    next_poll_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome != "failed"
+
+    def line(self, now: datetime) -> str:
+        wait = ""
+        if self.next_poll_at is not None:
+            wait = f"; next in {_duration((self.next_poll_at - now).total_seconds())}"
+        if self.outcome == "failed":
+            return f"feed '{self.feed}' failed: {self.reason}{wait}"
+        if self.outcome != "ingested":
+            return f"feed '{self.feed}' {self.outcome} ({self.elapsed_s:.2f} s){wait}"
+        bad = f", {self.bad_entries} unreadable" if self.bad_entries else ""
+        return (
+            f"feed '{self.feed}': {self.entries} entries, {self.counts['new']} new, "
+            f"{self.counts['duplicate']} duplicate, {self.counts['seen']} seen{bad} "
+            f"({self.elapsed_s:.2f} s){wait}"
+        )
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class Poller:
+    """Polls feeds for one driving thread; see the module's docstring."""
+
+    def __init__(
+        self,
+        *,
+        store: SqlStore,
+        pipeline: Pipeline,
+        fetcher: Fetcher,
+        feeds: Iterable[Feed],
+        per_host: int,
+        concurrency: int,
+        notifier: Notifier | None,
+        health_channel: str,
+        clock: Clock = utc_now,
+        rng: random.Random | None = None,
+        metrics: Metrics | None = None,
+        on_polled: Callable[[PollResult], None] = lambda r: None,
+        on_next: Callable[[str, datetime], None] = lambda name, at: None,
+    ) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.fetcher = fetcher
+        self.per_host = per_host
+        self.concurrency = concurrency
+        self.notifier = notifier
+        self.health_channel = health_channel
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.metrics = metrics or Metrics()
+        self.on_polled = on_polled
+        self.on_next = on_next
+        self.feeds: dict[str, Feed] = {}
+        self.set_feeds(feeds)
+        self.states: dict[str, FeedState] = store.feed_states()
+        self._events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._jobs: queue.Queue[tuple[str, str, str | None, str | None] | None] = queue.Queue()
+        self._waiting: list[str] = []
+        self._in_flight: dict[str, str] = {}  # feed name -> host
+        self._host_busy: Counter[str] = Counter()
+        self._stopping = False
+        self._workers = [
+            threading.Thread(target=self._work, name=f"fetch-{n}", daemon=True)
+            for n in range(concurrency)
+        ]
+        for worker in self._workers:
+            worker.start()
+        self._update_failing()
+
+    # --- called from any thread ----------------------------------------------------------------
+
+    def request(self, name: str) -> None:
+        """Poll feed `name` as soon as its host has room (thread-safe)."""
+        self._events.put(("due", name))
+
+    def call(self, job: Callable[[], None]) -> None:
+        """Run `job` on the driving thread, between polls (thread-safe)."""
+        self._events.put(("call", job))
+
+    # --- called from the driving thread ---------------------------------------------------------
+
+    def set_feeds(self, feeds: Iterable[Feed]) -> None:
+        self.feeds = {f.name: f for f in feeds}
+
+    @property
+    def busy(self) -> bool:
+        """Fetches in flight, feeds waiting for their host, or events not yet handled."""
+        return bool(self._in_flight or self._waiting or not self._events.empty())
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def stop(self) -> None:
+        """Start no more fetches; those in flight still come back to `step`."""
+        self._stopping = True
+        self._waiting.clear()
+
+    def close(self) -> None:
+        for _ in self._workers:
+            self._jobs.put(None)
+
+    def step(self, timeout: float | None = None) -> bool:
+        """Handle one event, waiting up to `timeout` seconds for it. False when none came."""
+        try:
+            event = self._events.get(timeout=timeout) if timeout else self._events.get_nowait()
+        except queue.Empty:
+            return False
+        kind = event[0]
+        if kind == "due":
+            self._due(event[1])
+        elif kind == "fetched":
+            self._fetched(*event[1:])
+        elif kind == "call" and not self._stopping:
+            event[1]()
+        return True
+
+    def poll(self, names: Iterable[str]) -> list[PollResult]:
+        """Poll the named feeds now and return when all are done (`monitor poll`)."""
+        results: list[PollResult] = []
+        hook = self.on_polled
+
+        def collect(result: PollResult) -> None:
+            results.append(result)
+            hook(result)
+
+        self.on_polled = collect
+        try:
+            for name in names:
+                self.request(name)
+            while self.busy:
+                self.step(timeout=0.1)
+        finally:
+            self.on_polled = hook
+        return results
+
+    def _due(self, name: str) -> None:
+        feed = self.feeds.get(name)
+        if self._stopping or feed is None or not feed.enabled:
+            return
+        if name in self._in_flight or name in self._waiting:
+            return
+        self._waiting.append(name)
+        self._start_waiting()
+
+    def _start_waiting(self) -> None:
+        for name in list(self._waiting):
+            if len(self._in_flight) >= self.concurrency:
+                return
+            feed = self.feeds.get(name)
+            if feed is None:
+                self._waiting.remove(name)
+                continue
+            if self._host_busy[feed.host] >= self.per_host:
+                continue
+            self._waiting.remove(name)
+            state = for_url(self.states.get(name), name, feed.url)
+            self._in_flight[name] = feed.host
+            self._host_busy[feed.host] += 1
+            self._jobs.put((name, feed.url, state.etag, state.last_modified))
+
+    def _fetched(self, name: str, url: str, result: Fetched | FetchError, elapsed_s: float) -> None:
+        host = self._in_flight.pop(name, None)
+        if host is not None:
+            self._host_busy[host] -= 1
+        try:
+            feed = self.feeds.get(name)
+            if feed is None or feed.url != url:
+                log.info("feed '%s' changed while it was fetched; its answer is dropped", name)
+                if feed is not None and not self._stopping:
+                    self.request(name)
+                return
+            self._ingest(feed, result, elapsed_s)
+        finally:
+            if not self._stopping:
+                self._start_waiting()
+
+    # --- a worker thread -------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            name, url, etag, last_modified = job
+            started = self.fetcher.monotonic()
+            try:
+                result: Fetched | FetchError = self.fetcher.fetch(
+                    url, etag=etag, last_modified=last_modified
+                )
+            except FetchError as e:
+                result = e
+            except Exception as e:  # a bug must not kill the worker or lose the feed
+                log.exception("fetching feed '%s' raised", name)
+                result = FetchError(url, f"unexpected {type(e).__name__}: {e}")
+            self._events.put(("fetched", name, url, result, self.fetcher.monotonic() - started))
+
+    # --- ingesting -------------------------------------------------------------------------------
+
+    def _ingest(self, feed: Feed, result: Fetched | FetchError, elapsed_s: float) -> None:
+        now = self.clock()
+        state = for_url(self.states.get(feed.name), feed.name, feed.url)
+        self.metrics.fetch_seconds.observe(elapsed_s)
+        poll = PollResult(feed=feed.name, outcome="failed", elapsed_s=elapsed_s)
+        try:
+            new_state, notice = self._judge(feed, state, result, poll, now)
+        except StoreError as e:
+            log.error("feed '%s': %s; it is fetched again on its next poll", feed.name, e)
+            self.metrics.store_errors.inc()
+            poll.outcome, poll.reason = "failed", f"database failed: {e}"
+            new_state, notice = failed(
+                state, now=now, schedule=feed.schedule, rng=self.rng, reason=poll.reason
+            )
+        if notice is not None and not self._send_notice(notice.text):
+            new_state = _replace_alerted(new_state, state)
+        self.states[feed.name] = new_state
+        try:
+            self.store.save_feed_state(new_state)
+        except StoreError as e:
+            log.error("%s; kept in memory until it can be saved", e)
+            self.metrics.store_errors.inc()
+        poll.next_poll_at = new_state.next_poll_at
+        self.metrics.polls.labels(poll.outcome).inc()
+        for status, n in poll.counts.items():
+            self.metrics.reports.labels(status).inc(n)
+        self._update_failing()
+        if poll.ok:
+            log.info(poll.line(now))
+        else:
+            log.warning(poll.line(now))
+        self.on_polled(poll)
+        if new_state.next_poll_at is not None:
+            self.on_next(feed.name, new_state.next_poll_at)
+
+    def _judge(
+        self,
+        feed: Feed,
+        state: FeedState,
+        result: Fetched | FetchError,
+        poll: PollResult,
+        now: datetime,
+    ) -> tuple[FeedState, Any]:
+        """The feed's next state after `result` (entries stored on the way), and any notice."""
+        ok = partial(succeeded, now=now, schedule=feed.schedule, rng=self.rng)
+        down = partial(failed, now=now, schedule=feed.schedule, rng=self.rng)
+        if isinstance(result, FetchError):
+            poll.reason = result.reason
+            return down(state, reason=result.reason, retry_after_s=result.retry_after_s)
+        if result.body is None:
+            poll.outcome = "not modified"
+            return ok(
+                state,
+                etag=result.etag or state.etag,
+                last_modified=result.last_modified or state.last_modified,
+                body_hash=state.body_hash,
+                new=0,
+            )
+        body_hash = hashlib.sha256(result.body).hexdigest()
+        if body_hash == state.body_hash:
+            poll.outcome = "unchanged"
+            return ok(
+                state,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                body_hash=body_hash,
+                new=0,
+            )
+        ref = f"feed '{feed.name}'"
+        entries = list(read_feed(result.body, ref, source=feed.name))
+        unreadable = next((e for e in entries if isinstance(e, InputError) and e.ref == ref), None)
+        if unreadable is not None:
+            kind = result.content_type.split(";")[0].strip() or "no content type"
+            poll.reason = f"{unreadable.reason} ({kind}, {len(result.body):,} bytes)"
+            return down(state, reason=poll.reason)
+        poll.entries = len(entries)
+        for outcome in self.pipeline.process_many(entries):
+            if isinstance(outcome, InputError):
+                poll.bad_entries += 1
+                log.warning("%s", outcome)
+                continue
+            poll.counts[outcome.verdict.status.value] += 1
+            for alert in outcome.alerts:
+                poll.alerts[alert.status.value] += 1
+                self.metrics.alerts.labels(alert.status.value).inc()
+        poll.outcome = "ingested"
+        return ok(
+            state,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            body_hash=body_hash,
+            new=poll.counts[Status.NEW.value],
+        )
+
+    def _send_notice(self, text: str) -> bool:
+        log.warning("%s", text)
+        if self.notifier is None:
+            return True
+        try:
+            self.notifier.send_notice(self.health_channel, text)
+        except DeliveryError as e:
+            log.error("notice to %s not delivered: %s", self.health_channel, e)
+            return False
+        return True
+
+    def _update_failing(self) -> None:
+        self.metrics.feeds_failing.set(
+            sum(1 for name, s in self.states.items() if name in self.feeds and s.failures)
+        )
+
+
+def _replace_alerted(new: FeedState, old: FeedState) -> FeedState:
+    """A notice that could not be sent is tried again at the next poll."""
+    return replace(new, down_alerted=old.down_alerted)

@@ -1,0 +1,181 @@
+"""A feed server on 127.0.0.1 for tests: serves RSS documents that can change between polls,
+with ETag and Last-Modified (answering 304 to a conditional GET), and misbehaves on purpose when
+told to: an error status, 429 with Retry-After, a slow answer, a trickle, a redirect loop, a huge
+or gzip-bombed body, an HTML page. Records every request it sees."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
+
+
+def rss(title: str, items: list[dict[str, str]]) -> bytes:
+    """An RSS 2.0 document; each item has guid, title, body (and link, pubDate if given)."""
+    parts = [f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+             f"<title>{escape(title)}</title><link>http://example.org/</link>"]
+    for item in items:
+        parts.append(
+            "<item>"
+            f"<guid isPermaLink='false'>{escape(item['guid'])}</guid>"
+            f"<title>{escape(item['title'])}</title>"
+            f"<link>{escape(item.get('link', 'http://example.org/' + item['guid']))}</link>"
+            f"<description>{escape(item['body'])}</description>"
+            + (f"<pubDate>{item['pubDate']}</pubDate>" if "pubDate" in item else "")
+            + "</item>"
+        )
+    parts.append("</channel></rss>")
+    return "".join(parts).encode()
+
+
+@dataclass
+class Route:
+    """What one path answers. `mode` is "feed" (with validators), "status", "slow", "trickle",
+    "redirect", "huge", "gzip-bomb" or "html"."""
+
+    body: bytes = b""
+    mode: str = "feed"
+    status: int = 200
+    retry_after: str | None = None
+    delay_s: float = 0.0
+    redirect_to: str = ""
+    size: int = 0
+    validators: bool = True
+    modified: datetime = field(default_factory=lambda: datetime(2026, 11, 1, tzinfo=UTC))
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+    at: float
+
+
+class FeedServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                with server._lock:
+                    server.requests.append(
+                        Request(self.path, {k.lower(): v for k, v in self.headers.items()}, time.time())
+                    )
+                    route = server.routes.get(self.path)
+                if route is None:
+                    return self._send(404, b"no such feed")
+                try:
+                    server._answer(self, route)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def serve(self, path: str, route: Route) -> str:
+        with self._lock:
+            self.routes[path] = route
+        return self.url(path)
+
+    def seen(self, path: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def start(self) -> FeedServer:
+        self.thread.start()
+        return self
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _answer(self, h: BaseHTTPRequestHandler, route: Route) -> None:
+        send = h._send  # type: ignore[attr-defined]
+        if route.mode == "feed":
+            if route.delay_s:
+                time.sleep(route.delay_s)
+            etag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
+            modified = format_datetime(route.modified, usegmt=True)
+            headers = {"Content-Type": "application/rss+xml; charset=utf-8"}
+            if route.validators:
+                headers |= {"ETag": etag, "Last-Modified": modified}
+                if h.headers.get("If-None-Match") == etag:
+                    return send(304, b"", {"ETag": etag})
+            body = route.body
+            if "gzip" in (h.headers.get("Accept-Encoding") or ""):
+                body = gzip.compress(body)
+                headers["Content-Encoding"] = "gzip"
+            return send(route.status, body, headers)
+        if route.mode == "status":
+            headers = {"Retry-After": route.retry_after} if route.retry_after else {}
+            return send(route.status, b"error page", headers)
+        if route.mode == "redirect":
+            return send(302, b"", {"Location": route.redirect_to})
+        if route.mode == "html":
+            return send(200, b"<html><body><h1>Welcome</h1><p>No feed here.</p></body></html>",
+                        {"Content-Type": "text/html; charset=utf-8"})
+        if route.mode == "slow":
+            time.sleep(route.delay_s)
+            return send(200, route.body, {"Content-Type": "application/rss+xml"})
+        if route.mode == "trickle":
+            h.send_response(200)
+            h.send_header("Content-Type", "application/rss+xml")
+            h.send_header("Content-Length", "100000")
+            h.end_headers()
+            for _ in range(100000):
+                h.wfile.write(b" ")
+                h.wfile.flush()
+                time.sleep(route.delay_s)
+            return None
+        if route.mode == "huge":
+            h.send_response(200)
+            h.send_header("Content-Type", "application/rss+xml")
+            h.end_headers()  # no length: read until the connection closes
+            chunk = b"x" * 65536
+            for _ in range(route.size // len(chunk)):
+                h.wfile.write(chunk)
+            h.close_connection = True
+            return None
+        if route.mode == "gzip-bomb":
+            body = gzip.compress(b"\0" * route.size, compresslevel=9)
+            return send(200, body, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"})
+        raise ValueError(route.mode)
+
+
+def serving() -> Iterator[FeedServer]:
+    server = FeedServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
