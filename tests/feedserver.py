@@ -11,16 +11,18 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
 
 def rss(title: str, items: list[dict[str, str]]) -> bytes:
     """An RSS 2.0 document; each item has guid, title, body (and link, pubDate if given)."""
-    parts = [f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-             f"<title>{escape(title)}</title><link>http://example.org/</link>"]
+    parts = [
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>{escape(title)}</title><link>http://example.org/</link>"
+    ]
     for item in items:
         parts.append(
             "<item>"
@@ -71,7 +73,9 @@ class FeedServer:
             def do_GET(self) -> None:  # noqa: N802
                 with server._lock:
                     server.requests.append(
-                        Request(self.path, {k.lower(): v for k, v in self.headers.items()}, time.time())
+                        Request(
+                            self.path, {k.lower(): v for k, v in self.headers.items()}, time.time()
+                        )
                     )
                     route = server.routes.get(self.path)
                 if route is None:
@@ -81,7 +85,9 @@ class FeedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, body: bytes, headers: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
@@ -143,8 +149,11 @@ class FeedServer:
         if route.mode == "redirect":
             return send(302, b"", {"Location": route.redirect_to})
         if route.mode == "html":
-            return send(200, b"<html><body><h1>Welcome</h1><p>No feed here.</p></body></html>",
-                        {"Content-Type": "text/html; charset=utf-8"})
+            return send(
+                200,
+                b"<html><body><h1>Welcome</h1><p>No feed here.</p></body></html>",
+                {"Content-Type": "text/html; charset=utf-8"},
+            )
         if route.mode == "slow":
             time.sleep(route.delay_s)
             return send(200, route.body, {"Content-Type": "application/rss+xml"})
@@ -169,7 +178,9 @@ class FeedServer:
             return None
         if route.mode == "gzip-bomb":
             body = gzip.compress(b"\0" * route.size, compresslevel=9)
-            return send(200, body, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"})
+            return send(
+                200, body, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}
+            )
         raise ValueError(route.mode)
 
 
