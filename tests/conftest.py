@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from monitor.clock import Clock, fixed_clock
 from monitor.tag import Tagger, Watchlist, load_watchlist
+from tests.feedserver import FeedServer
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -115,3 +116,13 @@ def shared_or_skip(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (../shared lies beside the checkout only in development)")
     return path
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A feed server on 127.0.0.1 (see tests/feedserver.py)."""
+    server = FeedServer().start()
+    try:
+        yield server
+    finally:
+        server.close()

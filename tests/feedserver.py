@@ -80,10 +80,16 @@ class FeedServer:
                     route = server.routes.get(self.path)
                 if route is None:
                     return self._send(404, b"no such feed")
+                with server._lock:
+                    server.in_flight += 1
+                    server.peak = max(server.peak, server.in_flight)
                 try:
                     server._answer(self, route)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
             def _send(
                 self, status: int, body: bytes, headers: dict[str, str] | None = None
@@ -98,9 +104,19 @@ class FeedServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024
+
+            def handle_error(self, request: object, client_address: object) -> None:
+                pass  # a client that hangs up on a misbehaving route is what the tests want
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.in_flight = 0
+        self.peak = 0
 
     @property
     def base(self) -> str:
