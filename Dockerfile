@@ -1,8 +1,5 @@
-# syntax=docker/dockerfile:1
 # The monitor service in a container: `monitor run` polls the configured feeds, stores what it
 # reads in SQLite on the volume /var/lib/monitor and serves Prometheus metrics on port 9108.
-# Needs BuildKit (the default builder of Docker 23 and later) or a recent Buildah/Podman, for
-# the configuration file written inline below.
 #
 # Build:   docker build -t monitor .
 # Run:     docker run -d --name monitor -v monitor-data:/var/lib/monitor -p 9108:9108 monitor
@@ -54,14 +51,8 @@ ARG EXTRAS=""
 COPY --from=build /wheels /tmp/wheels
 RUN pip install "$(echo /tmp/wheels/*.whl)${EXTRAS:+[$EXTRAS]}" && rm -rf /tmp/wheels
 
-# The image's configuration: only what differs from the defaults shipped in the package. Metrics
-# and /healthz on every interface of the container, so that a published port reaches them.
-COPY <<"EOF" /etc/monitor/monitor.toml
-# monitor in a container: the package's defaults, with metrics served to the outside.
-[service]
-metrics_port = 9108
-metrics_host = "0.0.0.0"
-EOF
+# The image's configuration (deploy/container.toml): only what differs from the package's defaults.
+COPY deploy/container.toml /etc/monitor/monitor.toml
 
 ENV MONITOR_CONFIG=/etc/monitor/monitor.toml \
     MONITOR_DATA_DIR=/var/lib/monitor

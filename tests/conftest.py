@@ -4,6 +4,7 @@ loopback, the command line in a subprocess)."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -126,3 +127,11 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

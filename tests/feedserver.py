@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -206,3 +207,28 @@ def serving() -> Iterator[FeedServer]:
         yield server
     finally:
         server.close()
+
+
+_PLACES = (
+    "Sirte Misrata Benghazi Tripoli Derna Sabratha Ras Lanuf Bani Walid Ajdabiya Zawiya".split()
+)
+_ACTORS = ["ISIS", "the LNA", "Haftar", "the GNA", "Bunyan al-Marsus", "the Misratan brigades"]
+_WORDS = (
+    "forces fighters clashes checkpoint convoy airstrike council oil port road town militia "
+    "residents officials said reported killed wounded displaced families water power market "
+    "school hospital bridge army police deal talks envoy ceasefire border smuggling migrants "
+    "boat coast desert south east west night morning statement spokesman sources local witness"
+).split()
+
+
+def news_item(n: int, words: int = 120) -> dict[str, str]:
+    """Report n of a stream of distinct Libya-like reports: its own words (so no two are alike)
+    with a watchlist place and actor in each, the same for the same n."""
+    rng = random.Random(n)
+    place, actor = rng.choice(_PLACES), rng.choice(_ACTORS)
+    body = " ".join(rng.choice(_WORDS) for _ in range(words))
+    return {
+        "guid": f"item-{n}",
+        "title": f"{actor} and {place}: report {n}",
+        "body": f"Fighting near {place} involved {actor} on day {n}. {body}.",
+    }

@@ -133,10 +133,11 @@ def image_config(image: list[Instruction]) -> tuple[str, str]:
     """The image's configuration file: its path in the image and its text."""
     config = image_env(image)["MONITOR_CONFIG"]
     for instruction in image:
-        if instruction.keyword == "COPY" and instruction.heredocs:
-            if shlex.split(instruction.args)[-1] == config:
-                return config, instruction.heredocs[0]
-    raise AssertionError(f"MONITOR_CONFIG={config}, but no COPY here-document writes it")
+        if instruction.keyword == "COPY" and not instruction.heredocs:
+            words = [w for w in shlex.split(instruction.args) if not w.startswith("--")]
+            if words[-1] == config and len(words) == 2:
+                return config, (REPO / words[0]).read_text(encoding="utf-8")
+    raise AssertionError(f"MONITOR_CONFIG={config}, but no COPY from the checkout writes it")
 
 
 def copy_sources(dockerfile: list[Instruction]) -> set[str]:

@@ -16,22 +16,11 @@ import pytest
 from monitor.alert.message import AlertMessage
 from monitor.config import load_settings
 from monitor.daemon import Poller, open_poller
-from tests.conftest import SEEDS
-from tests.feedserver import FeedServer, Route, rss
+from tests.feedserver import FeedServer, Route, news_item, rss
 
 
 def _items(first: int, count: int) -> list[dict[str, str]]:
-    """Items made of the seed reports (distinct texts that name watchlist actors and places)."""
-    seeds = sorted(SEEDS.glob("*.txt"))
-    items = []
-    for n in range(first, first + count):
-        text = seeds[n % len(seeds)].read_text(encoding="utf-8")
-        title, _, body = text.partition("\n")
-        # Each item its own report: a number in the title and the body keeps them apart.
-        items.append(
-            {"guid": f"item-{n}", "title": f"{title[:80]} ({n})", "body": f"Report {n}. {body}"}
-        )
-    return items
+    return [news_item(n) for n in range(first, first + count)]
 
 
 class Clock:
@@ -82,7 +71,7 @@ def test_each_entry_is_stored_once_and_polls_again_conditionally(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     a = _items(0, 4)
-    # The fifth seed, and a wire service's copy of the first under a title of its own.
+    # Another report, and a wire service's copy of the first under a title of its own.
     b = [*_items(4, 1), a[0] | {"guid": "wire-copy", "title": "Wire: " + a[0]["title"]}]
     feeds = {
         "A": feed_server.serve("/a.xml", Route(body=rss("A", a))),
@@ -114,7 +103,7 @@ def test_a_new_entry_is_stored_and_alerted_on_the_next_poll(
         feed_server.routes["/a.xml"].body = rss("A", [*_items(3, 1), *items])
         (result,) = poller.poll(["A"])
         assert result.counts == {"new": 1, "seen": 3}
-        assert [m.title for m in recorder.sent][-1].endswith("(3)")
+        assert recorder.sent[-1].title.endswith("report 3")
 
 
 def test_a_body_that_has_not_changed_is_not_parsed_again(

@@ -1,0 +1,311 @@
+"""`monitor run` as a user runs it: a subprocess polling 50 feeds on a local server, stopped with
+SIGTERM, restarted, reloaded with SIGHUP; and `monitor poll`, `feeds` and `check`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import REPO, run_monitor
+from tests.feedserver import FeedServer, Route, news_item, rss
+
+FEEDS = 50
+INTERVAL_S = 3
+
+
+def _write_config(path: Path, data: Path, feeds: dict[str, str], extra: str = "") -> Path:
+    text = (
+        f'[database]\ndata_dir = "{data}"\n'
+        f'[polling]\ninterval = "{INTERVAL_S}s"\njitter = "0s"\ntimeout = "5s"\n'
+        "per_host = 8\nconcurrency = 8\n" + extra
+    )
+    for name, url in feeds.items():
+        text += f'[[feeds]]\nname = "{name}"\nurl = "{url}"\n'
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _entry(n: int) -> dict[str, str]:
+    return news_item(n)
+
+
+@pytest.fixture
+def fifty_feeds(feed_server: FeedServer) -> dict[str, str]:
+    feeds = {}
+    for f in range(FEEDS):
+        items = [_entry(f * 10 + k) for k in range(10)]
+        if f % 10 == 1:
+            original = _entry((f - 1) * 10)
+            items.append(original | {"guid": f"copy-{f}", "title": "Wire: " + original["title"]})
+        feeds[f"feed-{f:02d}"] = feed_server.serve(f"/f{f}.xml", Route(body=rss(f"F{f}", items)))
+    return feeds
+
+
+class Daemon:
+    def __init__(self, config: Path, tmp_path: Path, *extra: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+        env["PYTHONPATH"] = str(REPO)
+        self.log = tmp_path / f"run-{time.monotonic_ns()}.log"
+        self._log_file = self.log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "monitor", *extra, "run", "--config", str(config)],
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, float]:
+        started = time.monotonic()
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        self._log_file.close()
+        return code, time.monotonic() - started
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[Daemon]]:
+    running: list[Daemon] = []
+    yield running
+    for daemon in running:
+        if daemon.process.poll() is None:
+            daemon.process.kill()
+            daemon.process.wait()
+
+
+def _query(db: Path, sql: str) -> list[Any]:
+    if not db.exists():
+        return []
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
+        try:
+            return connection.execute(sql).fetchall()
+        except sqlite3.OperationalError:
+            return []  # tables not made yet
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
+    tmp_path: Path, feed_server: FeedServer, fifty_feeds: dict[str, str], daemons: list[Daemon]
+) -> None:
+    data = tmp_path / "data"
+    db = data / "monitor.db"
+    config = _write_config(tmp_path / "monitor.toml", data, fifty_feeds)
+    daemon = Daemon(config, tmp_path)
+    daemons.append(daemon)
+    copies = sum(1 for f in range(FEEDS) if f % 10 == 1)
+    entries = FEEDS * 10 + copies
+
+    def all_stored() -> bool:
+        return _query(db, "SELECT count(*) FROM reports") == [(entries,)]
+
+    assert _wait_for(all_stored, 60), daemon.output()[-3000:]
+    # Every entry once: one row per guid, each syndicated copy a duplicate.
+    assert _query(db, "SELECT count(DISTINCT source || guid) FROM reports") == [(entries,)]
+    assert _query(db, "SELECT status, count(*) FROM reports GROUP BY status ORDER BY status") == [
+        ("duplicate", copies),
+        ("new", FEEDS * 10),
+    ]
+    # Polled again on schedule, with the validators of the last answer.
+    assert _wait_for(
+        lambda: all(len(feed_server.seen(f"/f{f}.xml")) >= 2 for f in range(FEEDS)), 15
+    )
+    for f in range(FEEDS):
+        second = feed_server.seen(f"/f{f}.xml")[1]
+        assert second.headers.get("if-none-match"), f"feed {f} re-polled unconditionally"
+        assert second.headers.get("if-modified-since")
+
+    # A new entry in one feed is stored and alerted within its interval plus 2 seconds.
+    feed_server.routes["/f7.xml"].body = rss(
+        "F7", [_entry(9999), *[_entry(70 + k) for k in range(10)]]
+    )
+    added_at = time.monotonic()
+
+    def added() -> bool:
+        rows = _query(db, "SELECT r.id FROM reports r JOIN alerts a ON a.report_id = r.id "
+                          "WHERE r.guid = 'item-9999' AND a.status = 'sent'")  # fmt: skip
+        return bool(rows)
+
+    assert _wait_for(added, INTERVAL_S + 2), daemon.output()[-2000:]
+    print(f"new entry stored and alerted {time.monotonic() - added_at:.1f} s after it appeared")
+
+    code, took = daemon.stop()
+    assert code == 0 and took < 10
+    out = daemon.output()
+    assert "monitor: INFO: stopped after" in out
+    assert out.count("── alert ") == FEEDS * 10 + 1
+    assert _query(db, "PRAGMA integrity_check") == [("ok",)]
+
+    # A restart goes on where it stopped: nothing is stored or alerted again.
+    again = Daemon(config, tmp_path)
+    daemons.append(again)
+    assert _wait_for(lambda: "not modified" in again.output(), 15), again.output()[-2000:]
+    code, _ = again.stop()
+    assert code == 0 and "── alert " not in again.output()
+    assert _query(db, "SELECT count(*) FROM reports") == [(entries + 1,)]
+
+
+def test_sigterm_in_a_busy_cycle_exits_0_within_10_s_and_nothing_is_realerted(
+    tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon]
+) -> None:
+    feeds = {
+        f"slow-{n}": feed_server.serve(
+            f"/s{n}.xml", Route(mode="slow", delay_s=3, body=rss("S", [_entry(n)]))
+        )
+        for n in range(4)
+    }
+    feeds |= {
+        f"fast-{n}": feed_server.serve(f"/q{n}.xml", Route(body=rss("Q", [_entry(100 + n)])))
+        for n in range(20)
+    }
+    data = tmp_path / "data"
+    config = _write_config(tmp_path / "monitor.toml", data, feeds)
+    daemon = Daemon(config, tmp_path)
+    daemons.append(daemon)
+    assert _wait_for(lambda: feed_server.in_flight >= 4, 20)  # the slow ones are in flight
+    code, took = daemon.stop()
+    assert code == 0 and took < 10, daemon.output()[-2000:]
+    first_alerts = daemon.output().count("── alert ")
+    stored = _query(data / "monitor.db", "SELECT count(*) FROM reports")[0][0]
+    assert first_alerts == stored  # every stored report alerted, none half-done
+    again = Daemon(config, tmp_path)
+    daemons.append(again)
+    assert _wait_for(lambda: "INFO: started:" in again.output(), 20), again.output()
+    assert _wait_for(
+        lambda: _query(data / "monitor.db", "SELECT count(*) FROM reports") == [(24,)], 30
+    ), again.output()[-2000:]
+    code, _ = again.stop()
+    assert code == 0
+    assert first_alerts + again.output().count("── alert ") == 24  # each report alerted once
+
+
+def test_a_second_signal_exits_at_once(
+    tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon]
+) -> None:
+    feeds = {"slow": feed_server.serve("/s.xml", Route(mode="slow", delay_s=20, body=b""))}
+    config = _write_config(tmp_path / "monitor.toml", tmp_path / "data", feeds)
+    daemon = Daemon(config, tmp_path)
+    daemons.append(daemon)
+    assert _wait_for(lambda: feed_server.in_flight == 1, 20)
+    daemon.process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    code, took = daemon.stop(signal.SIGINT)
+    assert code == 128 + signal.SIGINT and took < 2
+
+
+def test_sighup_picks_up_added_and_removed_feeds(
+    tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon]
+) -> None:
+    a = feed_server.serve("/a.xml", Route(body=rss("A", [_entry(1)])))
+    b = feed_server.serve("/b.xml", Route(body=rss("B", [_entry(2)])))
+    config = tmp_path / "monitor.toml"
+    _write_config(config, tmp_path / "data", {"A": a})
+    daemon = Daemon(config, tmp_path)
+    daemons.append(daemon)
+    assert _wait_for(lambda: len(feed_server.seen("/a.xml")) >= 1, 20)
+    _write_config(config, tmp_path / "data", {"B": b})
+    daemon.process.send_signal(signal.SIGHUP)
+    assert _wait_for(lambda: len(feed_server.seen("/b.xml")) >= 1, 10), daemon.output()
+    polled_a = len(feed_server.seen("/a.xml"))
+    time.sleep(INTERVAL_S + 1)
+    assert len(feed_server.seen("/a.xml")) == polled_a  # removed: polled no more
+    config.write_text("[polling]\ninterval = 5\nunknown = 1\n", encoding="utf-8")
+    daemon.process.send_signal(signal.SIGHUP)
+    assert _wait_for(lambda: "reload refused" in daemon.output(), 10)
+    assert daemon.process.poll() is None  # a bad file is refused; the service runs on
+    code, _ = daemon.stop()
+    assert code == 0
+    assert "polling.unknown: unknown key" in daemon.output()
+
+
+def test_metrics_and_healthz(
+    tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon], unused_port: int
+) -> None:
+    feeds = {"A": feed_server.serve("/a.xml", Route(body=rss("A", [_entry(1), _entry(2)])))}
+    config = _write_config(
+        tmp_path / "monitor.toml",
+        tmp_path / "data",
+        feeds,
+        extra=f"[service]\nmetrics_port = {unused_port}\n",
+    )
+    daemon = Daemon(config, tmp_path, "--log-format", "json")
+    daemons.append(daemon)
+    base = f"http://127.0.0.1:{unused_port}"
+
+    def polled() -> bool:
+        try:
+            return (
+                'monitor_polls_total{outcome="ingested"} 1.0' in httpx.get(base + "/metrics").text
+            )
+        except httpx.HTTPError:
+            return False
+
+    assert _wait_for(polled, 20), daemon.output()[-2000:]
+    metrics = httpx.get(base + "/metrics").text
+    assert 'monitor_reports_total{status="new"} 2.0' in metrics
+    assert "monitor_fetch_seconds_bucket" in metrics and "monitor_feeds_failing 0.0" in metrics
+    health = httpx.get(base + "/healthz")
+    assert health.status_code == 200 and health.text.strip() == "ok"
+    code, _ = daemon.stop()
+    assert code == 0
+    lines = [json.loads(line) for line in daemon.output().splitlines() if line.startswith("{")]
+    assert any(entry["message"].startswith("feed 'A': 2 entries") for entry in lines)
+    assert all({"time", "level", "logger", "message"} <= set(entry) for entry in lines)
+
+
+def test_poll_feeds_and_check_commands(tmp_path: Path, feed_server: FeedServer) -> None:
+    feeds = {
+        "good": feed_server.serve("/g.xml", Route(body=rss("G", [_entry(1), _entry(2)]))),
+        "gone": feed_server.serve("/x.xml", Route(mode="status", status=410)),
+    }
+    config = _write_config(tmp_path / "monitor.toml", tmp_path / "data", feeds)
+    polled = run_monitor("poll", "--config", str(config), cwd=tmp_path)
+    assert polled.returncode == 1  # a feed failed
+    assert "feed 'good': 2 entries, 2 new" in polled.stdout
+    assert "feed 'gone' failed: 410 Gone" in polled.stdout
+    assert "2 feed(s) polled, 1 failed; 2 new report(s)" in polled.stderr
+    nothing_due = run_monitor("poll", "--config", str(config), cwd=tmp_path)
+    assert nothing_due.returncode == 0 and "no feed is due" in nothing_due.stderr
+    one = run_monitor("poll", "--feed", "good", "--config", str(config), cwd=tmp_path)
+    assert one.returncode == 0 and "feed 'good' not modified" in one.stdout
+    unknown = run_monitor("poll", "--feed", "nope", "--config", str(config), cwd=tmp_path)
+    assert unknown.returncode == 2 and "no feed named 'nope'" in unknown.stderr
+
+    table = run_monitor("feeds", "--config", str(config), cwd=tmp_path)
+    assert table.returncode == 0
+    gone_line = next(line for line in table.stdout.splitlines() if line.startswith("gone"))
+    assert "failing (1)" in gone_line and "410 Gone" in gone_line
+    listed = run_monitor("feeds", "--json", "--config", str(config), cwd=tmp_path)
+    states = {s["name"]: s for s in map(json.loads, listed.stdout.splitlines())}
+    assert states["good"]["status"] == "ok" and states["good"]["total_new"] == 2
+    assert states["good"]["polls"] == 2
+    assert states["gone"]["failures"] == 1 and "410" in states["gone"]["last_error"]
+
+    checked = run_monitor("check", "--config", str(config), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+    assert "ok    database:" in checked.stdout and "feeds failing: 1 (gone)" in checked.stdout
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[database]\nurl = "postgresql+psycopg://nobody@127.0.0.1:9/x"\n')
+    failed = run_monitor("check", "--config", str(broken), cwd=tmp_path)
+    assert failed.returncode == 1 and "FAIL  database:" in failed.stdout
