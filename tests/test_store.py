@@ -13,7 +13,15 @@ from sqlalchemy import create_engine, text
 from monitor.clock import Clock
 from monitor.dedup import decode_keys, fingerprint
 from monitor.errors import StoreError
-from monitor.model import AlertIntent, AlertStatus, Report, Status, TagKind, Verdict
+from monitor.model import (
+    AlertIntent,
+    AlertStatus,
+    FeedState,
+    Report,
+    Status,
+    TagKind,
+    Verdict,
+)
 from monitor.store import SqlStore
 from monitor.story import Signature
 from monitor.tag import Tagger
@@ -337,3 +345,63 @@ def test_a_database_from_an_older_monitor_is_refused_naming_what_it_lacks(
     engine.dispose()
     with pytest.raises(StoreError, match=r"older monitor \(table dedup_keys lacks keys\)"):
         SqlStore.open(url)
+
+
+def test_a_feed_state_is_saved_replaced_and_read_back(db_url: str, clock: Clock) -> None:
+    at = clock()
+    state = FeedState(
+        name="Libya Herald",
+        url="https://libyaherald.com/feed/",
+        etag='W/"abc"',
+        last_modified="Sat, 21 Nov 2026 11:00:00 GMT",
+        body_hash="0" * 64,
+        polls=3,
+        last_polled_at=at,
+        last_success_at=at - timedelta(hours=1),
+        last_error="HTTP 503 Service Unavailable",
+        last_error_at=at,
+        failures=1,
+        failing_since=at,
+        down_alerted=False,
+        next_poll_at=at + timedelta(minutes=5),
+        last_new=0,
+        total_new=12,
+    )
+    with SqlStore.open(db_url, clock=clock) as store:
+        store.save_feed_state(replace(state, polls=2))
+        store.save_feed_state(state)
+        store.save_feed_state(FeedState(name="Other", url="https://x.example/rss"))
+    with SqlStore.open(db_url, clock=clock) as store:
+        states = store.feed_states()
+    assert states["Libya Herald"] == state
+    assert set(states) == {"Libya Herald", "Other"}
+
+
+def test_housekeeping_drops_old_keys_and_reports_but_keeps_referenced_originals(
+    db_url: str, tagger: Tagger
+) -> None:
+    days = iter([datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n) for n in range(100)])
+    now = {"at": next(days)}
+    with SqlStore.open(db_url, clock=lambda: now["at"]) as store:
+        old = _add(store, tagger, _report("Clashes in Sirte killed five."), keys=(1, 2))
+        now["at"] = next(days)
+        lone = _add(store, tagger, _report("Talks in Tripoli resumed."), keys=(3,))
+        for _ in range(30):
+            now["at"] = next(days)
+        kept_copy = _add(
+            store,
+            tagger,
+            _report("Clashes in Sirte killed five people."),
+            verdict=Verdict(status=Status.DUPLICATE, duplicate_of=old.report_id),
+        )
+        recent = _add(store, tagger, _report("Fighting near Derna."), keys=(4,))
+        cutoff = now["at"] - timedelta(days=10)
+        pruned = store.prune(
+            window_start_id=recent.report_id, first_day=cutoff.toordinal(), keep_after=cutoff
+        )
+        ids = {r.id for r in store.query(status=None)}
+        keys = store.filed_keys(after_id=0, limit=10)
+    assert pruned.reports == 1 and pruned.dedup_keys == 2
+    assert ids == {old.report_id, kept_copy.report_id, recent.report_id}  # lone is gone
+    assert lone.report_id not in ids
+    assert [k[0] for k in keys] == [recent.report_id]
