@@ -10,7 +10,8 @@ entries are synthetic Libya reports from a seeded random generator (same seed, s
 title and a body of 150 to 400 words (a lead, details, quotes, background) naming towns, oil
 sites, armed groups, leaders and figures, in HTML paragraphs, each entry with a guid and link of
 its own. About one entry in twelve is another outlet's report syndicated under the feed's own
-byline and footer, so duplicates occur.
+byline and footer, so duplicates occur. Entries are published over the two days before
+2026-11-21 12:00 UTC, and the monitor's clock stands still at that time.
 
 This process then does what the daemon does, with the configuration shipped in config/ and a
 file of its own in a temporary folder (a fresh SQLite store there, the generated [[feeds]],
