@@ -147,6 +147,8 @@ def test_no_more_than_per_host_fetches_to_one_host(tmp_path: Path, feed_server: 
     ("route", "reason"),
     [
         (Route(mode="status", status=500), "HTTP 500"),
+        (Route(mode="status", status=429, retry_after="60"), "HTTP 429 Too Many Requests"),
+        (Route(mode="slow", delay_s=5), "no answer within 3 s"),
         (Route(mode="status", status=410), "410 Gone: the feed was removed"),
         (Route(mode="html"), "not an RSS or Atom feed (text/html"),
         (Route(mode="redirect", redirect_to="/bad"), "too many redirects"),
