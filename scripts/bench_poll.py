@@ -51,6 +51,10 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+# Words the dedup benchmark's stream uses too.
+from dedup_stream import ROLES, SOURCINGS, TARGETS, WEAPONS  # noqa: E402
 
 # The clock of the monitor side, and the end of the two days the entries are published over.
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -130,52 +134,6 @@ KINDS = {
     "shelling": ("shelling", "a barrage of Grad rockets", "mortar fire"),
     "ambush": ("an ambush", "an attack by gunmen", "a raid on a checkpoint"),
 }
-TARGETS = (
-    "the checkpoint at the eastern gate",
-    "a convoy on the coastal road",
-    "the main power station",
-    "an ammunition depot",
-    "the police headquarters",
-    "a camp on the edge of town",
-    "the road to the airport",
-    "a fuel depot near the port",
-    "the municipal building",
-    "a water pumping station",
-    "a military hospital",
-    "a barracks near the old stadium",
-    "the oil terminal",
-    "a pumping station on the pipeline",
-)
-WEAPONS = (
-    "mortars",
-    "rocket-propelled grenades",
-    "heavy machine guns",
-    "Grad rockets",
-    "anti-aircraft guns mounted on pickups",
-    "armed drones",
-)
-SOURCINGS = (
-    "medical sources",
-    "a security source",
-    "witnesses",
-    "the interior ministry",
-    "residents",
-    "a military spokesman",
-    "the local council",
-)
-ROLES = (
-    "a local council member",
-    "a spokesman for the municipality",
-    "a field commander",
-    "a resident",
-    "a hospital official",
-    "a security official",
-    "an oil engineer",
-    "a tribal elder",
-    "a human rights researcher",
-    "a nurse",
-    "a member of the House of Representatives",
-)
 FIRST = (
     "Salem Ahmed Khaled Omar Ali Mahmoud Yousef Ibrahim Faraj Mustafa Hamza Tarek Nouri Walid "
     "Adel Saad Abdelsalam Fathi Jamal Hussein Ramadan Marwan Anwar Bashir Hisham Fouad Naji"
