@@ -15,6 +15,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -43,6 +44,8 @@ _PATH_KEYS = (
     ("watchlist", "actors"),
     ("watchlist", "places"),
     ("watchlist", "gazetteer"),
+    ("slack", "token_file"),
+    ("slack", "webhook_url_file"),
 )
 
 
@@ -97,7 +100,20 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _moment(value: object) -> datetime:
+    """A TOML date-time or an ISO 8601 text; without a zone it is UTC."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError as e:
+            raise ValueError(f"'{value}' is not a date and time (write 2026-11-22T08:00Z)") from e
+    if not isinstance(value, datetime):
+        raise ValueError("a date and time is needed, such as 2026-11-22T08:00:00Z")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+Moment = Annotated[datetime, BeforeValidator(_moment)]
 Size = Annotated[int, BeforeValidator(parse_size)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
@@ -145,16 +161,28 @@ class StorySettings(_Section):
 
 class RuleSettings(_Section):
     name: str = Field(min_length=1)
-    channel: str = Field(min_length=1)
+    channel: str = ""  # empty: [slack] channel
     actors: list[str] = []
     places: list[str] = []
     actor_kinds: list[str] = []
     keywords: list[str] = []
     match: Literal["any", "all"] = "any"
+    muted_until: Moment | None = None
 
 
 class AlertSettings(_Section):
     rules: list[RuleSettings] = []
+
+
+class SlackSettings(_Section):
+    channel: str = Field(min_length=1)
+    api_url: str = ""
+    token_file: str = ""
+    webhook_url_file: str = ""
+    timeout: Duration = Field(gt=0)
+    pace: Duration
+    retry_max: Duration = Field(gt=0)
+    replay_wait: Duration
 
 
 class PollingSettings(_Section):
@@ -196,6 +224,7 @@ class Settings(_Section):
     dedup: DedupSettings
     stories: StorySettings
     alerts: AlertSettings
+    slack: SlackSettings
     polling: PollingSettings
     feeds: list[FeedSettings] = []
     housekeeping: HousekeepingSettings

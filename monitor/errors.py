@@ -62,8 +62,12 @@ class StoreError(MonitorError, RuntimeError):
 
 
 class DeliveryError(MonitorError, RuntimeError):
-    """An alert could not be delivered. A permanent error will not heal by trying again."""
+    """An alert could not be delivered. A permanent error will not heal by trying again;
+    `retry_after_s` is how long the service asked us to wait (a 429's Retry-After)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after_s = retry_after_s

@@ -140,6 +140,8 @@ class StoredAlert:
     sent_at: datetime | None = None
     error: str | None = None
     attempts: int = 0
+    ts: str | None = None  # the message's id where it was delivered (Slack's ts)
+    thread_ts: str | None = None  # the message it replies to, for a story's follow-up
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

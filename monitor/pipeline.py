@@ -98,12 +98,13 @@ def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: s
         rules.append(
             Rule(
                 name=raw.name,
-                channel=raw.channel,
+                channel=raw.channel or settings.slack.channel,
                 actors=tuple(raw.actors),
                 places=tuple(raw.places),
                 actor_kinds=tuple(raw.actor_kinds),
                 keywords=tuple(raw.keywords),
                 match=raw.match,
+                muted_until=raw.muted_until,
             )
         )
     return rules
@@ -346,7 +347,7 @@ class Pipeline:
             )
             story_id = choose(sig, nearby, self.story_policy)
             keys = rare
-        intents = route(report, verdict, tags, self.rules)
+        intents = route(report, verdict, tags, self.rules, now=self.clock())
         added = self.store.add(
             report=report,
             fingerprint=fp,

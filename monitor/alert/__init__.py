@@ -1,7 +1,7 @@
 """Alert: which reports alert where (rules), what an alert says (message), and its delivery
 through a Notifier from the outbox (dispatch)."""
 
-from monitor.alert.dispatch import Delivery, deliver_pending
+from monitor.alert.dispatch import Delivery, Dispatcher, deliver_pending
 from monitor.alert.message import AlertMessage, build_message
 from monitor.alert.notify import ConsoleNotifier, Notifier
 from monitor.alert.rules import Rule, route, rule_matches
@@ -10,6 +10,7 @@ __all__ = [
     "AlertMessage",
     "ConsoleNotifier",
     "Delivery",
+    "Dispatcher",
     "Notifier",
     "Rule",
     "build_message",

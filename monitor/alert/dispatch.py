@@ -1,20 +1,35 @@
-"""The outbox dispatcher: sends pending alerts in the order they were written and records each
-outcome. An alert is marked sent only after its notifier returned, so a crash between the two can
-send it again but never lose it."""
+"""The outbox dispatcher: sends pending alerts in the order they were written, paced per channel,
+and records each outcome, with Slack's `ts`.
+
+An alert is marked sent only after its notifier returned. If the process dies between the two
+(Slack accepted the message, the `ts` was not yet recorded), the alert is sent again after a
+restart: the one window in which a message can arrive twice. No alert is ever lost: a transient
+failure (timeout, 5xx, 429) stops the round there and that alert is tried again, after 1 s, 2 s,
+4 s... up to `retry_max_s` and never sooner than Retry-After, for as long as it takes; a permanent
+one (`channel_not_found`, `invalid_auth`...) marks the alert failed with the reason and the rest
+goes on.
+
+A follow-up of a story (a later `new` report of it) is posted as a reply in the thread of the
+story's first message in that channel, when that message has a `ts`.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from monitor.alert.message import build_message
 from monitor.alert.notify import Notifier
 from monitor.errors import DeliveryError
-from monitor.model import AlertStatus, StoredReport
+from monitor.model import AlertStatus, StoredAlert, StoredReport
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
+
+FIRST_RETRY_S = 1.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -24,30 +39,123 @@ class Delivery:
     pending: int = 0
 
 
+class Dispatcher:
+    """Sends the outbox through one notifier. Not thread-safe: one dispatcher, one thread.
+    `on_outcome(status)` is told of each alert sent or failed (for metrics)."""
+
+    def __init__(
+        self,
+        store: Store,
+        notifier: Notifier,
+        *,
+        retry_max_s: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        on_outcome: Callable[[AlertStatus], None] = lambda status: None,
+    ) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.pace_s = float(getattr(notifier, "pace_s", 0.0))
+        self.retry_max_s = retry_max_s
+        self._monotonic = monotonic
+        self._on_outcome = on_outcome
+        self._last_sent: dict[str, float] = {}  # channel -> monotonic time of its last message
+        self._failures = 0  # consecutive transient failures
+        self.retry_at = 0.0  # monotonic time before which the next try should not be made
+
+    def run(
+        self,
+        *,
+        known: Mapping[int, StoredReport] | None = None,
+        wait_until: float | None = None,
+        stop: threading.Event | None = None,
+    ) -> Delivery:
+        """Send what is pending, oldest first. Waits out the pacing and, until the monotonic time
+        `wait_until` (default: not at all), transient failures; returns when nothing is pending,
+        on a failure it may not wait for, or when `stop` is set. `known` holds reports at hand."""
+        sent = failed = 0
+        while True:
+            pending = self.store.pending_alerts(limit=200)
+            if not pending:
+                return Delivery(sent=sent, failed=failed)
+            for alert in pending:
+                outcome = self._deliver(alert, known or {}, wait_until, stop)
+                if outcome is None:
+                    left = len(self.store.pending_alerts())
+                    return Delivery(sent=sent, failed=failed, pending=left)
+                if outcome is AlertStatus.SENT:
+                    sent += 1
+                else:
+                    failed += 1
+
+    def _wait(self, until: float, stop: threading.Event | None) -> None:
+        delay = until - self._monotonic()
+        if delay <= 0:
+            return
+        if stop is not None:
+            stop.wait(delay)
+        else:
+            time.sleep(delay)
+
+    def _deliver(
+        self,
+        alert: StoredAlert,
+        known: Mapping[int, StoredReport],
+        wait_until: float | None,
+        stop: threading.Event | None,
+    ) -> AlertStatus | None:
+        """One alert, retried while `wait_until` allows: SENT, FAILED, or None (left pending)."""
+        stored = known.get(alert.report_id) or self.store.get(alert.report_id)
+        if stored is None:
+            self.store.mark_alert(alert.id, AlertStatus.FAILED, error="its report is gone")
+            self._on_outcome(AlertStatus.FAILED)
+            return AlertStatus.FAILED
+        thread_ts = None
+        if stored.story_id is not None and stored.story_id != stored.id:
+            thread_ts = self.store.thread_of(stored.story_id, alert.channel, alert.id)
+        message = build_message(
+            stored, alert_id=alert.id, channel=alert.channel, thread_ts=thread_ts
+        )
+        while True:
+            if stop is not None and stop.is_set():
+                return None
+            ready = max(self.retry_at, self._last_sent.get(alert.channel, -1e9) + self.pace_s)
+            if ready > self._monotonic():
+                if wait_until is None or ready > wait_until:
+                    return None
+                self._wait(ready, stop)
+                continue
+            try:
+                ts = self.notifier.send(message)
+            except DeliveryError as e:
+                self._last_sent[alert.channel] = self._monotonic()
+                if e.permanent:
+                    log.error("alert %d to %s failed for good: %s", alert.id, alert.channel, e)
+                    self.store.mark_alert(alert.id, AlertStatus.FAILED, error=str(e))
+                    self._on_outcome(AlertStatus.FAILED)
+                    return AlertStatus.FAILED
+                self._failures += 1
+                delay = min(self.retry_max_s, FIRST_RETRY_S * 2 ** min(self._failures - 1, 20))
+                delay = max(delay, e.retry_after_s or 0.0)
+                self.retry_at = self._monotonic() + delay
+                log.warning(
+                    "alert %d to %s not delivered yet (%s); trying again in %.0f s",
+                    alert.id,
+                    alert.channel,
+                    e,
+                    delay,
+                )
+                continue
+            self._last_sent[alert.channel] = self._monotonic()
+            self._failures = 0
+            self.retry_at = 0.0
+            self.store.mark_alert(alert.id, AlertStatus.SENT, ts=ts, thread_ts=thread_ts)
+            self._on_outcome(AlertStatus.SENT)
+            return AlertStatus.SENT
+
+
 def deliver_pending(
     store: Store, notifier: Notifier, known: Mapping[int, StoredReport] | None = None
 ) -> Delivery:
-    """Send every pending alert, oldest first. A permanent failure marks that alert failed and
-    goes on; a passing one leaves it and the rest pending for the next round. `known` holds
-    reports the caller has at hand already, by id, so they need not be read back."""
-    sent = failed = 0
-    pending = store.pending_alerts()
-    for index, alert in enumerate(pending):
-        stored = (known or {}).get(alert.report_id) or store.get(alert.report_id)
-        if stored is None:
-            store.mark_alert(alert.id, AlertStatus.FAILED, error="its report is gone")
-            failed += 1
-            continue
-        try:
-            notifier.send(build_message(stored, alert_id=alert.id, channel=alert.channel))
-        except DeliveryError as e:
-            if e.permanent:
-                log.error("alert %d to %s failed: %s", alert.id, alert.channel, e)
-                store.mark_alert(alert.id, AlertStatus.FAILED, error=str(e))
-                failed += 1
-                continue
-            log.warning("alert %d to %s not delivered yet: %s", alert.id, alert.channel, e)
-            return Delivery(sent=sent, failed=failed, pending=len(pending) - index)
-        store.mark_alert(alert.id, AlertStatus.SENT)
-        sent += 1
-    return Delivery(sent=sent, failed=failed, pending=0)
+    """Send every pending alert now, without waiting on a failure (what stays pending is tried
+    again by the next round): the pipeline's delivery to a local notifier."""
+    return Dispatcher(store, notifier).run(known=known, wait_until=time.monotonic())

@@ -30,6 +30,13 @@ class AlertMessage:
     actors: tuple[Mention, ...]
     places: tuple[Mention, ...]
     snippet: str
+    story_id: int | None = None  # the story it belongs to (its own id when it opens one)
+    thread_ts: str | None = None  # the message of the story's first report, to reply under
+
+    @property
+    def follow_up(self) -> bool:
+        """A later report of a story another report opened."""
+        return self.story_id is not None and self.story_id != self.report_id
 
 
 def _distinct(stored: StoredReport, kind: TagKind) -> tuple[Mention, ...]:
@@ -54,7 +61,9 @@ def snippet(stored: StoredReport, limit: int = SNIPPET_CHARS) -> str:
     return ("… " if start else "") + piece.strip()
 
 
-def build_message(stored: StoredReport, *, alert_id: int, channel: str) -> AlertMessage:
+def build_message(
+    stored: StoredReport, *, alert_id: int, channel: str, thread_ts: str | None = None
+) -> AlertMessage:
     return AlertMessage(
         alert_id=alert_id,
         channel=channel,
@@ -66,4 +75,6 @@ def build_message(stored: StoredReport, *, alert_id: int, channel: str) -> Alert
         actors=_distinct(stored, TagKind.ACTOR),
         places=_distinct(stored, TagKind.PLACE),
         snippet=snippet(stored),
+        story_id=stored.story_id,
+        thread_ts=thread_ts,
     )

@@ -12,8 +12,8 @@ class Notifier(Protocol):
     """Delivers alerts. Raises DeliveryError when it cannot (`permanent` when retrying is
     pointless)."""
 
-    def send(self, message: AlertMessage) -> None:
-        """One report's alert."""
+    def send(self, message: AlertMessage) -> str | None:
+        """One report's alert; returns the delivered message's id (Slack's ts) if it has one."""
 
     def send_notice(self, channel: str, text: str) -> None:
         """A plain message to the team (a feed down or recovered)."""
@@ -25,7 +25,10 @@ class ConsoleNotifier:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
 
-    def send(self, message: AlertMessage) -> None:
+    # The console takes messages as fast as they come.
+    pace_s = 0.0
+
+    def send(self, message: AlertMessage) -> str | None:
         stream = self._stream or sys.stderr
         published = message.published.strftime("%Y-%m-%d %H:%M UTC") if message.published else "-"
         lines = [
@@ -47,9 +50,12 @@ class ConsoleNotifier:
                     for m in message.places
                 )
             )
+        if message.follow_up:
+            lines.append(f"follow-up of story {message.story_id}")
         lines.append(message.snippet)
         stream.write("\n".join(lines) + "\n\n")
         stream.flush()
+        return None
 
     def send_notice(self, channel: str, text: str) -> None:
         stream = self._stream or sys.stderr

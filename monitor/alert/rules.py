@@ -5,7 +5,7 @@ rule for the LNA catches a report that names only Haftar), actor kinds and keywo
 `match = "any"` one criterion that holds is enough; with `"all"` each criterion given must hold
 (and within a criterion, one of its values). A rule with no criteria matches every report that
 names at least one watchlist actor or place. A report that several rules send to one channel
-alerts there once. Duplicates never alert.
+alerts there once. A rule can be muted until a time. Duplicates never alert.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from monitor.model import AlertIntent, Report, Status, Tag, TagKind, Verdict
@@ -27,6 +28,7 @@ class Rule:
     actor_kinds: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     match: Literal["any", "all"] = "any"
+    muted_until: datetime | None = None  # a muted rule raises no alert until then
 
 
 def _keyword_found(keyword: str, text: str) -> bool:
@@ -78,14 +80,21 @@ def rule_matches(rule: Rule, report: Report, tags: Sequence[Tag]) -> bool:
 
 
 def route(
-    report: Report, verdict: Verdict, tags: Sequence[Tag], rules: Sequence[Rule]
+    report: Report,
+    verdict: Verdict,
+    tags: Sequence[Tag],
+    rules: Sequence[Rule],
+    now: datetime | None = None,
 ) -> list[AlertIntent]:
-    """The alerts a report raises: one per channel, from the first rule that sends it there."""
+    """The alerts a report raises: one per channel, from the first rule that sends it there
+    (a rule muted until after `now` sends nothing)."""
     if verdict.status is not Status.NEW:
         return []
     subject = _Subject.of(report, tags)
     intents: dict[str, AlertIntent] = {}
     for rule in rules:
+        if rule.muted_until is not None and now is not None and now < rule.muted_until:
+            continue
         if rule.channel not in intents and _matches(rule, subject):
             intents[rule.channel] = AlertIntent(channel=rule.channel, rule=rule.name)
     return list(intents.values())

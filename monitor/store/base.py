@@ -55,5 +55,13 @@ class Store(Protocol):
     def batch(self) -> AbstractContextManager[None]: ...
 
     def mark_alert(
-        self, alert_id: int, status: AlertStatus, *, error: str | None = None
+        self,
+        alert_id: int,
+        status: AlertStatus,
+        *,
+        error: str | None = None,
+        ts: str | None = None,
+        thread_ts: str | None = None,
     ) -> None: ...
+
+    def thread_of(self, story_id: int, channel: str, before_alert: int) -> str | None: ...

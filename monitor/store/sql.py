@@ -487,10 +487,12 @@ class SqlStore:
                 sent_at=time_out(row[6]),
                 error=row[7],
                 attempts=row[8],
+                ts=row[9],
+                thread_ts=row[10],
             )
             for row in self._fetch(
                 "SELECT id, report_id, channel, rule, status, created_at, sent_at, error,"
-                f" attempts FROM alerts WHERE {where}",
+                f" attempts, ts, thread_ts FROM alerts WHERE {where}",
                 params,
             )
         ]
@@ -512,19 +514,58 @@ class SqlStore:
                 found.setdefault(alert.report_id, []).append(alert)
         return found
 
-    def mark_alert(self, alert_id: int, status: AlertStatus, *, error: str | None = None) -> None:
-        """Record a delivery attempt's outcome."""
+    def mark_alert(
+        self,
+        alert_id: int,
+        status: AlertStatus,
+        *,
+        error: str | None = None,
+        ts: str | None = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Record a delivery attempt's outcome (and, once sent, where the message is)."""
         sent_at = self._clock() if status is AlertStatus.SENT else None
         with self._writing() as cursor:
             cursor.execute(
                 self._driver.sql(
                     "UPDATE alerts SET status = ?, attempts = attempts + 1, error = ?,"
-                    " sent_at = COALESCE(?, sent_at) WHERE id = ?"
+                    " sent_at = COALESCE(?, sent_at), ts = COALESCE(?, ts),"
+                    " thread_ts = COALESCE(?, thread_ts) WHERE id = ?"
                 ),
-                (status.value, error, self._driver.time_in(sent_at), alert_id),
+                (status.value, error, self._driver.time_in(sent_at), ts, thread_ts, alert_id),
             )
             if cursor.rowcount != 1:
                 raise StoreError(f"database {self.name}: no alert {alert_id}")
+
+    def thread_of(self, story_id: int, channel: str, before_alert: int) -> str | None:
+        """The `ts` of the message that opened story `story_id` in `channel`: its first alert
+        there that was sent as a message of its own (not a reply), earlier than `before_alert`."""
+        rows = self._fetch(
+            "SELECT a.ts FROM alerts a JOIN reports r ON r.id = a.report_id"
+            " WHERE r.story_id = ? AND a.channel = ? AND a.status = ? AND a.ts IS NOT NULL"
+            " AND a.thread_ts IS NULL AND a.id < ? ORDER BY a.id LIMIT 1",
+            (story_id, channel, AlertStatus.SENT.value, before_alert),
+        )
+        return str(rows[0][0]) if rows else None
+
+    def recent_alerts(
+        self, *, status: AlertStatus | None = None, limit: int = 50
+    ) -> list[StoredAlert]:
+        """The latest alerts, newest first."""
+        if status is None:
+            return self._alerts("1 = 1 ORDER BY id DESC LIMIT ?", (limit,))
+        return self._alerts("status = ? ORDER BY id DESC LIMIT ?", (status.value, limit))
+
+    def requeue_failed(self, alert_ids: Sequence[int] = ()) -> int:
+        """Put failed alerts (all, or those named) back in the queue; how many were."""
+        sql = "UPDATE alerts SET status = ?, error = NULL WHERE status = ?"
+        params: list[Any] = [AlertStatus.PENDING.value, AlertStatus.FAILED.value]
+        if alert_ids:
+            sql += f" AND id IN ({marks(len(alert_ids))})"
+            params += list(alert_ids)
+        with self._writing() as cursor:
+            cursor.execute(self._driver.sql(sql), params)
+            return int(cursor.rowcount)
 
     # --- feeds ---------------------------------------------------------------------------------
 

@@ -1,0 +1,224 @@
+"""Slack delivery through slack-sdk: a bot token (`chat.postMessage` to each alert's channel, with
+threads) or an incoming webhook (one channel). Both turn every failure into a DeliveryError that
+says whether trying again can help; neither ever puts the token or the webhook URL in a message.
+
+slack-sdk's own retries are switched off: the dispatcher retries, in order and paced, for as long
+as it takes (`monitor.alert.dispatch`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+
+from monitor.alert.blockkit import escape, message_payload
+from monitor.alert.message import AlertMessage
+from monitor.config import SlackSettings
+from monitor.errors import ConfigError, DeliveryError
+
+ENV_TOKEN = "SLACK_BOT_TOKEN"
+ENV_WEBHOOK = "SLACK_WEBHOOK_URL"
+ENV_API_URL = "SLACK_API_URL"
+DEFAULT_API_URL = "https://slack.com/api/"
+# Errors that trying again cannot heal: the alert is marked failed with the reason.
+PERMANENT = frozenset(
+    {
+        "account_inactive",
+        "channel_not_found",
+        "ekm_access_denied",
+        "invalid_arguments",
+        "invalid_auth",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "is_archived",
+        "missing_scope",
+        "msg_too_long",
+        "no_permission",
+        "no_text",
+        "not_allowed_token_type",
+        "not_authed",
+        "not_in_channel",
+        "restricted_action",
+        "team_access_not_granted",
+        "token_expired",
+        "token_revoked",
+        # incoming webhooks
+        "action_prohibited",
+        "channel_is_archived",
+        "invalid_payload",
+        "invalid_token",
+        "no_service",
+        "no_service_id",
+        "no_team",
+        "team_disabled",
+        "user_not_found",
+    }
+)
+
+
+def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            value = value[0] if isinstance(value, list) else value
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _failure(
+    what: str, status: int, error: str, headers: Mapping[str, Any] | None
+) -> DeliveryError:
+    """A Slack answer that is not ok, as a DeliveryError."""
+    error = (error or "").strip().splitlines()[0][:200] if error else ""
+    if status == 429 or error == "ratelimited":
+        wait = _retry_after(headers)
+        return DeliveryError(
+            f"{what}: rate limited (429{f', Retry-After {wait:g} s' if wait is not None else ''})",
+            retry_after_s=wait,
+        )
+    if status >= 500:
+        return DeliveryError(f"{what}: Slack answered {status}{f' ({error})' if error else ''}")
+    if error in PERMANENT:
+        return DeliveryError(f"{what}: {error}", permanent=True)
+    if status >= 400 and error:
+        return DeliveryError(f"{what}: {error} (HTTP {status})", permanent=True)
+    return DeliveryError(f"{what}: {error or f'HTTP {status}'}")
+
+
+class SlackNotifier:
+    """Posts with a bot token. `send` returns the message's `ts`."""
+
+    def __init__(
+        self, token: str, *, api_url: str = "", timeout_s: float = 10.0, pace_s: float = 1.0
+    ) -> None:
+        base = api_url or DEFAULT_API_URL
+        self.api_url = base if base.endswith("/") else base + "/"
+        self.pace_s = pace_s
+        self._client = WebClient(
+            token=token, base_url=self.api_url, timeout=max(1, round(timeout_s)), retry_handlers=[]
+        )
+
+    def _post(self, what: str, **arguments: Any) -> str | None:
+        try:
+            response = self._client.chat_postMessage(
+                unfurl_links=False, unfurl_media=False, **arguments
+            )
+        except SlackApiError as e:
+            response = e.response
+            raise _failure(
+                what, response.status_code, str(response.get("error") or ""), response.headers
+            ) from None
+        except (SlackClientError, OSError) as e:
+            raise DeliveryError(f"{what}: Slack unreachable ({type(e).__name__}: {e})") from None
+        ts = response.get("ts")
+        return str(ts) if ts else None
+
+    def send(self, message: AlertMessage) -> str | None:
+        return self._post(
+            f"alert {message.alert_id} to {message.channel}",
+            channel=message.channel,
+            **message_payload(message),
+        )
+
+    def send_notice(self, channel: str, text: str) -> None:
+        self._post(f"notice to {channel}", channel=channel, text=escape(text))
+
+    def check(self) -> str:
+        """Whether Slack accepts the token (`auth.test`): who it posts as, or DeliveryError."""
+        try:
+            response = self._client.auth_test()
+        except SlackApiError as e:
+            r = e.response
+            raise _failure(
+                "auth.test", r.status_code, str(r.get("error") or ""), r.headers
+            ) from None
+        except (SlackClientError, OSError) as e:
+            raise DeliveryError(f"auth.test: Slack unreachable ({type(e).__name__}: {e})") from None
+        return f"posts as {response.get('user') or '?'} in {response.get('team') or '?'}"
+
+
+class WebhookNotifier:
+    """Posts to an incoming webhook: one channel, no threads (Slack gives no `ts` back)."""
+
+    def __init__(self, url: str, *, timeout_s: float = 10.0, pace_s: float = 1.0) -> None:
+        self.pace_s = pace_s
+        self._client = WebhookClient(url, timeout=max(1, round(timeout_s)), retry_handlers=[])
+
+    def _send(self, what: str, **arguments: Any) -> None:
+        try:
+            response = self._client.send(**arguments)
+        except (SlackClientError, OSError) as e:
+            # The error's text may hold the webhook's URL, a secret: only its kind is said.
+            raise DeliveryError(f"{what}: webhook unreachable ({type(e).__name__})") from None
+        if response.status_code != 200 or (response.body or "").strip() != "ok":
+            raise _failure(what, response.status_code, response.body or "", response.headers)
+
+    def send(self, message: AlertMessage) -> str | None:
+        payload = message_payload(message)
+        payload.pop("thread_ts", None)
+        self._send(f"alert {message.alert_id} to the webhook", **payload)
+        return None
+
+    def send_notice(self, channel: str, text: str) -> None:
+        self._send("notice to the webhook", text=escape(text))
+
+    def check(self) -> str:
+        return "incoming webhook set (it cannot be checked without posting)"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SlackCredentials:
+    token: str | None = None
+    webhook_url: str | None = None
+    api_url: str = ""
+
+
+def _secret(env: Mapping[str, str], name: str, file: str, key: str) -> str | None:
+    if env.get(name):
+        return env[name].strip()
+    if file:
+        try:
+            value = Path(file).read_text(encoding="utf-8").strip()
+        except OSError as e:
+            raise ConfigError(f"slack.{key}: {file} cannot be read ({e.strerror or e})") from e
+        if not value:
+            raise ConfigError(f"slack.{key}: {file} is empty")
+        return value
+    return None
+
+
+def slack_credentials(
+    settings: SlackSettings, env: Mapping[str, str] | None = None
+) -> SlackCredentials:
+    """The credentials in force: $SLACK_BOT_TOKEN, else the token file; $SLACK_WEBHOOK_URL, else
+    the webhook file; $SLACK_API_URL, else `api_url`."""
+    env = os.environ if env is None else env
+    return SlackCredentials(
+        token=_secret(env, ENV_TOKEN, settings.token_file, "token_file"),
+        webhook_url=_secret(env, ENV_WEBHOOK, settings.webhook_url_file, "webhook_url_file"),
+        api_url=env.get(ENV_API_URL) or settings.api_url,
+    )
+
+
+def slack_notifier(
+    settings: SlackSettings, env: Mapping[str, str] | None = None
+) -> SlackNotifier | WebhookNotifier | None:
+    """The Slack notifier the settings and environment call for: a bot token first, else a
+    webhook; None without credentials (alerts then go to the console)."""
+    found = slack_credentials(settings, env)
+    if found.token:
+        return SlackNotifier(
+            found.token, api_url=found.api_url, timeout_s=settings.timeout, pace_s=settings.pace
+        )
+    if found.webhook_url:
+        return WebhookNotifier(found.webhook_url, timeout_s=settings.timeout, pace_s=settings.pace)
+    return None
