@@ -20,6 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from monitor.alert.blockkit import escape, message_payload
 from monitor.alert.message import AlertMessage
+from monitor.alert.notify import ConsoleNotifier
 from monitor.config import SlackSettings
 from monitor.errors import ConfigError, DeliveryError
 
@@ -222,3 +223,10 @@ def slack_notifier(
     if found.webhook_url:
         return WebhookNotifier(found.webhook_url, timeout_s=settings.timeout, pace_s=settings.pace)
     return None
+
+
+def choose_notifier(
+    settings: SlackSettings, env: Mapping[str, str] | None = None
+) -> SlackNotifier | WebhookNotifier | ConsoleNotifier:
+    """Slack when credentials are set, else the console."""
+    return slack_notifier(settings, env) or ConsoleNotifier()

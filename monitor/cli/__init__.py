@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import Any, TypeVar
 import click
 
 from monitor import __version__
-from monitor.alert import ConsoleNotifier
-from monitor.config import LoadedSettings, load_settings
+from monitor.alert import ConsoleNotifier, Dispatcher, Notifier
+from monitor.alert.slack import choose_notifier
+from monitor.config import LoadedSettings, SlackSettings, load_settings
 from monitor.errors import ConfigError, InputError, MonitorError, StoreError
 from monitor.model import Status, StoredReport, TagKind, Verdict
 from monitor.output import names, report_json, shorten
@@ -136,12 +138,16 @@ def replay_command(
         total_bytes >= PROGRESS_MIN_BYTES or len(files) >= PROGRESS_MIN_FILES
     )
 
+    notifier = choose_notifier(settings.slack)
+    # The console takes alerts as they come; Slack's go out after the replay, paced (see
+    # `drain`), so that a slow or failing Slack never holds up storing.
+    inline = isinstance(notifier, ConsoleNotifier)
     with SqlStore.open(settings.database_url, dry_run=dry_run) as store:
         pipeline = Pipeline(
             store=store,
             tagger=Tagger(watchlist),
             rules=rules,
-            notifier=None if dry_run else ConsoleNotifier(),
+            notifier=None if dry_run or not inline else notifier,
             policy=dedup_policy(settings),
             story_policy=story_policy(settings),
         )
@@ -185,6 +191,8 @@ def replay_command(
                 on_skipped=on_skipped,
                 on_file_done=lambda f: bar.update(f.size),
             )
+        if not dry_run and not inline and summary.alerts:
+            summary.alerts = drain(store, notifier, settings.slack)
     alerts = ", ".join(f"{n} {status}" for status, n in sorted(summary.alerts.items())) or "none"
     _err(
         f"{summary.reports} report(s): {summary.new} new, {summary.duplicate} duplicate, "
@@ -194,6 +202,20 @@ def replay_command(
     )
     if summary.failed:
         sys.exit(1)
+
+
+def drain(store: SqlStore, notifier: Notifier, slack: SlackSettings) -> dict[str, int]:
+    """Send the queued alerts, waiting on Slack's failures up to `slack.replay_wait`; what is
+    still pending then is left for `monitor run`. The counts by outcome."""
+    deadline = time.monotonic() + slack.replay_wait
+    done = Dispatcher(store, notifier, retry_max_s=slack.retry_max).run(wait_until=deadline)
+    if done.pending:
+        _err(
+            f"{done.pending} alert(s) not delivered within {slack.replay_wait:g} s; "
+            "left pending for `monitor run`"
+        )
+    counts = {"sent": done.sent, "failed": done.failed, "pending": done.pending}
+    return {k: n for k, n in counts.items() if n}
 
 
 class _NoProgress:
@@ -328,5 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(0)
 
 
-# The daemon's commands (run, poll, feeds, check) live in their own module and join the group here.
+# The daemon's commands (run, poll, feeds, check) and the outbox's (alerts, slack) live in
+# modules of their own and join the group here.
+from monitor.cli import alerts as _alerts  # noqa: E402, F401
 from monitor.cli import daemon as _daemon  # noqa: E402, F401

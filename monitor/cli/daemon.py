@@ -12,12 +12,13 @@ from pathlib import Path
 import click
 
 from monitor.alert import ConsoleNotifier
-from monitor.cli import _err, cli, config_options
+from monitor.alert.slack import choose_notifier, slack_notifier
+from monitor.cli import _err, cli, config_options, drain
 from monitor.clock import utc_now
 from monitor.config import load_settings
 from monitor.daemon import Service, feeds_from_settings, open_poller
 from monitor.daemon.health import is_due
-from monitor.errors import MonitorError
+from monitor.errors import DeliveryError, MonitorError
 from monitor.model import AlertStatus, FeedState
 from monitor.output import shorten
 from monitor.store import SqlStore
@@ -36,8 +37,7 @@ def run_command(config_file: Path | None, db_url: str | None) -> None:
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
     service = Service(lambda: load_settings(config_file, db_url=db_url), notifier=ConsoleNotifier())
-    summary = service.run()
-    _err(summary.line())
+    service.run()
 
 
 @cli.command("poll")
@@ -61,7 +61,9 @@ def poll_command(
             raise click.BadParameter(
                 f"no feed named '{name}' in {loaded.user_file}", param_hint="--feed"
             )
-    with open_poller(loaded, notifier=ConsoleNotifier()) as poller:
+    notifier = choose_notifier(loaded.settings.slack)
+    inline = isinstance(notifier, ConsoleNotifier)
+    with open_poller(loaded, notifier=notifier, deliver_inline=inline) as poller:
         now = utc_now()
         if names:
             chosen = list(names)
@@ -75,11 +77,17 @@ def poll_command(
             _err("no feed is due; --all polls every feed")
             return
         results = poller.poll(chosen)
+        delivered = None if inline else drain(poller.store, notifier, loaded.settings.slack)
     for result in results:
         click.echo(result.line(utc_now()))
     failed = [r for r in results if not r.ok]
     new = sum(r.counts["new"] for r in results)
-    _err(f"{len(results)} feed(s) polled, {len(failed)} failed; {new} new report(s)")
+    sent = (
+        ""
+        if delivered is None
+        else "; alerts: " + (", ".join(f"{n} {k}" for k, n in delivered.items()) or "none")
+    )
+    _err(f"{len(results)} feed(s) polled, {len(failed)} failed; {new} new report(s){sent}")
     if failed:
         sys.exit(1)
 
@@ -213,10 +221,24 @@ def check_command(config_file: Path | None, db_url: str | None) -> None:
             + (f" ({', '.join(failing[:5])}{'...' if len(failing) > 5 else ''})" if failing else "")
         )
         if failed_alerts:
-            click.echo(f"info  alerts that could not be delivered: {failed_alerts}")
+            click.echo(
+                f"warn  {failed_alerts} alert(s) failed for good (`monitor alerts --status "
+                "failed` says why; `monitor alerts retry` queues them again)"
+            )
     except MonitorError as e:
         say(False, f"database: {e}")
-    click.echo("info  alerts: no Slack credentials; alerts go to the console (standard error)")
+    try:
+        notifier = slack_notifier(settings.slack)
+    except MonitorError as e:
+        say(False, f"slack: {e}")
+        notifier = None
+    if notifier is None:
+        click.echo("info  alerts: no Slack credentials; alerts go to the console (standard error)")
+    else:
+        try:
+            say(True, f"slack: {notifier.check()}")
+        except DeliveryError as e:
+            say(False, f"slack: {e}")
     if problems:
         _err(f"{problems} problem(s)")
         sys.exit(1)

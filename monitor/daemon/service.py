@@ -30,14 +30,16 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from monitor.alert import deliver_pending
+from monitor.alert import Dispatcher
 from monitor.alert.notify import Notifier
+from monitor.alert.slack import choose_notifier
 from monitor.clock import Clock, utc_now
 from monitor.config import LoadedSettings
 from monitor.daemon.health import first_poll
 from monitor.daemon.metrics import Metrics, serve
 from monitor.daemon.poller import Feed, Poller, PollResult, feeds_from_settings
 from monitor.errors import MonitorError, StoreError
+from monitor.model import AlertStatus
 from monitor.pipeline import Pipeline, dedup_policy, rules_from_settings, story_policy
 from monitor.sources.http import Fetcher
 from monitor.store import SqlStore
@@ -60,11 +62,15 @@ def open_poller(
     loaded: LoadedSettings,
     *,
     notifier: Notifier | None,
+    deliver_inline: bool = True,
     clock: Clock = utc_now,
     rng: random.Random | None = None,
     metrics: Metrics | None = None,
 ) -> Iterator[Poller]:
-    """The store, pipeline, fetcher and poller that `loaded` describes; closed on exit."""
+    """The store, pipeline, fetcher and poller that `loaded` describes; closed on exit. With
+    `deliver_inline` the pipeline sends each group's alerts through `notifier` once the group is
+    stored; without, alerts wait in the outbox for a `Dispatcher`. Feed notices always go
+    through `notifier`."""
     settings = loaded.settings
     w = settings.watchlist
     watchlist = load_watchlist(Path(w.actors), w.places_files)
@@ -83,7 +89,7 @@ def open_poller(
             store=store,
             tagger=Tagger(watchlist),
             rules=rules,
-            notifier=notifier,
+            notifier=notifier if deliver_inline else None,
             policy=dedup_policy(settings),
             story_policy=story_policy(settings),
             clock=clock,
@@ -105,6 +111,74 @@ def open_poller(
             yield poller
         finally:
             poller.close()
+
+
+class DispatchThread(threading.Thread):
+    """Sends the outbox from a thread of its own, with a store connection of its own, so that a
+    slow or failing Slack never holds up polling. Woken after each poll and every `every_s`."""
+
+    def __init__(
+        self,
+        database_url: str,
+        notifier: Notifier,
+        *,
+        retry_max_s: float,
+        every_s: float,
+        clock: Clock,
+        on_outcome: Callable[[AlertStatus], None],
+    ) -> None:
+        super().__init__(name="dispatch", daemon=True)
+        self._url = database_url
+        self._notifier = notifier
+        self._retry_max_s = retry_max_s
+        self._every_s = every_s
+        self._clock = clock
+        self._on_outcome = on_outcome
+        self._wake = threading.Event()
+        self._halt = threading.Event()
+        self._deadline = 0.0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def run(self) -> None:
+        try:
+            with SqlStore.open(self._url, clock=self._clock) as store:
+                dispatcher = Dispatcher(
+                    store,
+                    self._notifier,
+                    retry_max_s=self._retry_max_s,
+                    on_outcome=self._on_outcome,
+                )
+                while not self._halt.is_set():
+                    try:
+                        # Paced and retried for as long as it takes, until stopped.
+                        dispatcher.run(wait_until=float("inf"), stop=self._halt)
+                    except MonitorError as e:
+                        log.error("alert dispatch: %s", e)
+                    self._wake.wait(self._every_s)
+                    self._wake.clear()
+                self._final(dispatcher)
+        except MonitorError as e:
+            log.error("alert dispatch stopped: %s", e)
+
+    def _final(self, dispatcher: Dispatcher) -> None:
+        """What can still go out before the deadline `finish` set."""
+        try:
+            done = dispatcher.run(wait_until=self._deadline)
+        except MonitorError as e:
+            log.error("alert dispatch: %s", e)
+            return
+        if done.pending:
+            log.info("%d alert(s) left pending; they are sent after a restart", done.pending)
+
+    def finish(self, deadline: float) -> None:
+        """Stop, sending what can go by the monotonic time `deadline`; wait for it."""
+        self._deadline = deadline
+        self._halt.set()
+        self._wake.set()
+        if self.is_alive():
+            self.join(max(0.1, deadline - time.monotonic() + 1.0))
 
 
 @dataclass(kw_only=True, slots=True)
@@ -131,12 +205,12 @@ class Service:
         self,
         load: Callable[[], LoadedSettings],
         *,
-        notifier: Notifier | None,
+        notifier: Notifier | None = None,
         clock: Clock = utc_now,
         rng: random.Random | None = None,
     ) -> None:
         self._load = load
-        self._notifier = notifier
+        self._notifier_given = notifier
         self._clock = clock
         self._rng = rng or random.Random()
         self._stop = threading.Event()
@@ -144,6 +218,7 @@ class Service:
         self._heartbeat = time.monotonic()
         self.metrics = Metrics()
         self._summary = RunSummary(polls=Counter(), reports=Counter(), alerts=Counter(), seconds=0)
+        self._lock = threading.Lock()
 
     # --- signals ---------------------------------------------------------------------------------
 
@@ -172,8 +247,22 @@ class Service:
             signal.signal(signal.SIGINT, self._on_stop)
             signal.signal(signal.SIGHUP, self._on_hup)
         server = None
+        self._notifier = self._notifier_given or choose_notifier(settings.slack)
+        dispatcher = DispatchThread(
+            settings.database_url,
+            self._notifier,
+            retry_max_s=settings.slack.retry_max,
+            every_s=settings.service.dispatch_every,
+            clock=self._clock,
+            on_outcome=self._alerted,
+        )
         with open_poller(
-            loaded, notifier=self._notifier, clock=self._clock, rng=self._rng, metrics=self.metrics
+            loaded,
+            notifier=self._notifier,
+            deliver_inline=False,
+            clock=self._clock,
+            rng=self._rng,
+            metrics=self.metrics,
         ) as poller:
             self._poller = poller
             self._settings = settings
@@ -181,16 +270,10 @@ class Service:
                 timezone=UTC,
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             )
+            self._dispatcher = dispatcher
             poller.on_polled = self._count
             poller.on_next = lambda name, at: self._schedule(scheduler, name, at)
             self._schedule_feeds(scheduler, poller, poller.feeds.values())
-            scheduler.add_job(
-                poller.call,
-                "interval",
-                args=[self._dispatch],
-                seconds=settings.service.dispatch_every,
-                id="dispatch",
-            )
             scheduler.add_job(
                 poller.call,
                 "interval",
@@ -207,6 +290,7 @@ class Service:
                     self._healthy,
                 )
             scheduler.start()
+            dispatcher.start()
             enabled = sum(1 for f in poller.feeds.values() if f.enabled)
             log.info(
                 "started: %d feed(s) polled, database %s%s",
@@ -234,6 +318,7 @@ class Service:
                         "%d fetch(es) still in flight at stop; they are polled again on start",
                         poller.in_flight,
                     )
+                dispatcher.finish(deadline)
                 if server is not None:
                     server.shutdown()
         self._summary.seconds = time.monotonic() - started
@@ -247,9 +332,10 @@ class Service:
         return True, "ok"
 
     def _count(self, result: PollResult) -> None:
+        if result.counts.get("new"):
+            self._dispatcher.wake()
         self._summary.polls[result.outcome] += 1
         self._summary.reports.update(result.counts)
-        self._summary.alerts.update(result.alerts)
 
     # --- scheduling ------------------------------------------------------------------------------
 
@@ -304,18 +390,10 @@ class Service:
 
     # --- jobs on the main thread -----------------------------------------------------------------
 
-    def _dispatch(self) -> None:
-        if self._notifier is None:
-            return
-        try:
-            done = deliver_pending(self._poller.store, self._notifier)
-        except StoreError as e:
-            log.error("alert dispatch: %s", e)
-            return
-        for outcome, n in (("sent", done.sent), ("failed", done.failed)):
-            if n:
-                self.metrics.alerts.labels(outcome).inc(n)
-                self._summary.alerts[outcome] += n
+    def _alerted(self, status: AlertStatus) -> None:
+        self.metrics.alerts.labels(status.value).inc()
+        with self._lock:
+            self._summary.alerts[status.value] += 1
 
     def _housekeep(self) -> None:
         settings = self._settings
