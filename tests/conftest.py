@@ -4,11 +4,13 @@ loopback, the command line in a subprocess)."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -135,3 +137,54 @@ def unused_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class Daemon:
+    def __init__(
+        self, config: Path, tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+    ) -> None:
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+        child_env["PYTHONPATH"] = str(REPO)
+        env = child_env | (env or {})
+        self.log = tmp_path / f"run-{time.monotonic_ns()}.log"
+        self._log_file = self.log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "monitor", *extra, "run", "--config", str(config)],
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, float]:
+        started = time.monotonic()
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        self._log_file.close()
+        return code, time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._log_file.close()
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[Daemon]]:
+    running: list[Daemon] = []
+    yield running
+    for daemon in running:
+        daemon.kill()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()

@@ -4,20 +4,16 @@ SIGTERM, restarted, reloaded with SIGHUP; and `monitor poll`, `feeds` and `check
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import REPO, run_monitor
+from tests.conftest import Daemon, run_monitor, wait_for
 from tests.feedserver import FeedServer, Route, news_item, rss
 
 FEEDS = 50
@@ -52,41 +48,6 @@ def fifty_feeds(feed_server: FeedServer) -> dict[str, str]:
     return feeds
 
 
-class Daemon:
-    def __init__(self, config: Path, tmp_path: Path, *extra: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-        env["PYTHONPATH"] = str(REPO)
-        self.log = tmp_path / f"run-{time.monotonic_ns()}.log"
-        self._log_file = self.log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "monitor", *extra, "run", "--config", str(config)],
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, float]:
-        started = time.monotonic()
-        self.process.send_signal(sig)
-        code = self.process.wait(timeout=30)
-        self._log_file.close()
-        return code, time.monotonic() - started
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[Daemon]]:
-    running: list[Daemon] = []
-    yield running
-    for daemon in running:
-        if daemon.process.poll() is None:
-            daemon.process.kill()
-            daemon.process.wait()
-
-
 def _query(db: Path, sql: str) -> list[Any]:
     if not db.exists():
         return []
@@ -95,15 +56,6 @@ def _query(db: Path, sql: str) -> list[Any]:
             return connection.execute(sql).fetchall()
         except sqlite3.OperationalError:
             return []  # tables not made yet
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
@@ -120,7 +72,7 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
     def all_stored() -> bool:
         return _query(db, "SELECT count(*) FROM reports") == [(entries,)]
 
-    assert _wait_for(all_stored, 60), daemon.output()[-3000:]
+    assert wait_for(all_stored, 60), daemon.output()[-3000:]
     # Every entry once: one row per guid, each syndicated copy a duplicate.
     assert _query(db, "SELECT count(DISTINCT source || guid) FROM reports") == [(entries,)]
     assert _query(db, "SELECT status, count(*) FROM reports GROUP BY status ORDER BY status") == [
@@ -128,9 +80,7 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
         ("new", FEEDS * 10),
     ]
     # Polled again on schedule, with the validators of the last answer.
-    assert _wait_for(
-        lambda: all(len(feed_server.seen(f"/f{f}.xml")) >= 2 for f in range(FEEDS)), 15
-    )
+    assert wait_for(lambda: all(len(feed_server.seen(f"/f{f}.xml")) >= 2 for f in range(FEEDS)), 15)
     for f in range(FEEDS):
         second = feed_server.seen(f"/f{f}.xml")[1]
         assert second.headers.get("if-none-match"), f"feed {f} re-polled unconditionally"
@@ -147,7 +97,7 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
                           "WHERE r.guid = 'item-9999' AND a.status = 'sent'")  # fmt: skip
         return bool(rows)
 
-    assert _wait_for(added, INTERVAL_S + 2), daemon.output()[-2000:]
+    assert wait_for(added, INTERVAL_S + 2), daemon.output()[-2000:]
     print(f"new entry stored and alerted {time.monotonic() - added_at:.1f} s after it appeared")
 
     code, took = daemon.stop()
@@ -160,7 +110,7 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
     # A restart goes on where it stopped: nothing is stored or alerted again.
     again = Daemon(config, tmp_path)
     daemons.append(again)
-    assert _wait_for(lambda: "not modified" in again.output(), 15), again.output()[-2000:]
+    assert wait_for(lambda: "not modified" in again.output(), 15), again.output()[-2000:]
     code, _ = again.stop()
     assert code == 0 and "── alert " not in again.output()
     assert _query(db, "SELECT count(*) FROM reports") == [(entries + 1,)]
@@ -183,7 +133,7 @@ def test_sigterm_in_a_busy_cycle_exits_0_within_10_s_and_nothing_is_realerted(
     config = _write_config(tmp_path / "monitor.toml", data, feeds)
     daemon = Daemon(config, tmp_path)
     daemons.append(daemon)
-    assert _wait_for(lambda: feed_server.in_flight >= 4, 20)  # the slow ones are in flight
+    assert wait_for(lambda: feed_server.in_flight >= 4, 20)  # the slow ones are in flight
     code, took = daemon.stop()
     assert code == 0 and took < 10, daemon.output()[-2000:]
     first_alerts = daemon.output().count("── alert ")
@@ -191,8 +141,8 @@ def test_sigterm_in_a_busy_cycle_exits_0_within_10_s_and_nothing_is_realerted(
     assert first_alerts == stored  # every stored report alerted, none half-done
     again = Daemon(config, tmp_path)
     daemons.append(again)
-    assert _wait_for(lambda: "INFO: started:" in again.output(), 20), again.output()
-    assert _wait_for(
+    assert wait_for(lambda: "INFO: started:" in again.output(), 20), again.output()
+    assert wait_for(
         lambda: _query(data / "monitor.db", "SELECT count(*) FROM reports") == [(24,)], 30
     ), again.output()[-2000:]
     code, _ = again.stop()
@@ -207,7 +157,7 @@ def test_a_second_signal_exits_at_once(
     config = _write_config(tmp_path / "monitor.toml", tmp_path / "data", feeds)
     daemon = Daemon(config, tmp_path)
     daemons.append(daemon)
-    assert _wait_for(lambda: feed_server.in_flight == 1, 20)
+    assert wait_for(lambda: feed_server.in_flight == 1, 20)
     daemon.process.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     code, took = daemon.stop(signal.SIGINT)
@@ -223,16 +173,16 @@ def test_sighup_picks_up_added_and_removed_feeds(
     _write_config(config, tmp_path / "data", {"A": a})
     daemon = Daemon(config, tmp_path)
     daemons.append(daemon)
-    assert _wait_for(lambda: len(feed_server.seen("/a.xml")) >= 1, 20)
+    assert wait_for(lambda: len(feed_server.seen("/a.xml")) >= 1, 20)
     _write_config(config, tmp_path / "data", {"B": b})
     daemon.process.send_signal(signal.SIGHUP)
-    assert _wait_for(lambda: len(feed_server.seen("/b.xml")) >= 1, 10), daemon.output()
+    assert wait_for(lambda: len(feed_server.seen("/b.xml")) >= 1, 10), daemon.output()
     polled_a = len(feed_server.seen("/a.xml"))
     time.sleep(INTERVAL_S + 1)
     assert len(feed_server.seen("/a.xml")) == polled_a  # removed: polled no more
     config.write_text("[polling]\ninterval = 5\nunknown = 1\n", encoding="utf-8")
     daemon.process.send_signal(signal.SIGHUP)
-    assert _wait_for(lambda: "reload refused" in daemon.output(), 10)
+    assert wait_for(lambda: "reload refused" in daemon.output(), 10)
     assert daemon.process.poll() is None  # a bad file is refused; the service runs on
     code, _ = daemon.stop()
     assert code == 0
@@ -261,7 +211,7 @@ def test_metrics_and_healthz(
         except httpx.HTTPError:
             return False
 
-    assert _wait_for(polled, 20), daemon.output()[-2000:]
+    assert wait_for(polled, 20), daemon.output()[-2000:]
     metrics = httpx.get(base + "/metrics").text
     assert 'monitor_reports_total{status="new"} 2.0' in metrics
     assert "monitor_fetch_seconds_bucket" in metrics and "monitor_feeds_failing 0.0" in metrics

@@ -36,7 +36,7 @@ def run_command(config_file: Path | None, db_url: str | None) -> None:
     root = logging.getLogger()
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
-    service = Service(lambda: load_settings(config_file, db_url=db_url), notifier=ConsoleNotifier())
+    service = Service(lambda: load_settings(config_file, db_url=db_url))
     service.run()
 
 

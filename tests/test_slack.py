@@ -1,0 +1,320 @@
+"""Slack delivery end to end: `monitor` in a subprocess, slack-sdk pointed at a fake Slack on
+loopback (tests/fakeslack.py). Plus the message builder's escaping and Slack's limits."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.alert.blockkit import BLOCKS_MAX, SECTION_MAX, TEXT_MAX, message_payload
+from monitor.alert.message import AlertMessage, Mention
+from tests.conftest import SEEDS, Daemon, run_monitor, wait_for
+from tests.fakeslack import TOKEN, FakeSlack
+from tests.feedserver import FeedServer, Route, news_item, rss
+from tests.test_pipeline import STORIES
+
+HOSTILE = [
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<@U123>",
+    "<!subteam^S1>",
+    "<https://evil.example|click me>",
+]
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def _env(fake: FakeSlack) -> dict[str, str]:
+    return {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake.api_url}
+
+
+def _config(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f'[database]\ndata_dir = "{tmp_path / "data"}"\n'
+        '[slack]\nchannel = "#libya-desk"\nretry_max = "4s"\nreplay_wait = "3m"\n' + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+def _report_id(posted_text: str) -> int:
+    found = re.search(r"\(report (\d+)\)|Report (\d+)", posted_text)
+    assert found, posted_text
+    return int(found.group(1) or found.group(2))
+
+
+# --- the message ------------------------------------------------------------------------------
+
+
+def _message(**fields: object) -> AlertMessage:
+    values: dict[str, object] = {
+        "alert_id": 1,
+        "channel": "#x",
+        "report_id": 7,
+        "title": "Clashes in Sirte",
+        "url": "https://news.example/a",
+        "source": "Libya Herald",
+        "published": datetime(2026, 11, 21, 9, 30, tzinfo=UTC),
+        "actors": (Mention(id="isis", name="ISIS"),),
+        "places": (Mention(id="sirte", name="Sirte", lat=31.2, lon=16.59),),
+        "snippet": "Fighting in Sirte.",
+    }
+    return AlertMessage(**(values | fields))  # type: ignore[arg-type]
+
+
+def test_the_message_links_the_title_and_maps_the_places() -> None:
+    payload = message_payload(_message())
+    everything = json.dumps(payload)
+    assert "<https://news.example/a|Clashes in Sirte>" in everything
+    assert "2026-11-21 09:30 UTC (11:30 Libya)" in everything
+    assert "openstreetmap.org/?mlat=31.20000&mlon=16.59000" in everything
+    assert "ISIS" in everything and "Fighting in Sirte." in everything
+    assert payload["text"] == "Clashes in Sirte (Libya Herald)"
+    assert "thread_ts" not in payload and "link_names" not in payload
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://x/", None])
+def test_only_http_links_are_made(url: str | None) -> None:
+    everything = json.dumps(message_payload(_message(url=url)))
+    assert "*Clashes in Sirte*" in everything and "<" not in everything.replace(
+        "<https://www.openstreetmap", ""
+    )
+
+
+def test_feed_text_cannot_mention_or_link() -> None:
+    hostile = " ".join(HOSTILE) + " & more"
+    payload = message_payload(
+        _message(
+            title=hostile,
+            source=hostile,
+            snippet=hostile,
+            url=None,
+            actors=(Mention(id="a", name=hostile),),
+            places=(Mention(id="p", name=hostile, lat=1.0, lon=2.0),),
+        )
+    )
+    everything = json.dumps(payload, ensure_ascii=False)
+    for raw in HOSTILE:
+        assert raw not in everything
+    assert "&lt;!channel&gt;" in payload["text"] and "&amp; more" in payload["text"]
+    assert "&lt;https://evil.example|click me&gt;" in everything
+
+
+def test_slack_limits_hold_for_huge_reports() -> None:
+    many = tuple(Mention(id=f"p{n}", name=f"Place {n}", lat=1.0, lon=2.0) for n in range(500))
+    payload = message_payload(
+        _message(title="T" * 50_000, snippet="S" * 10_000, places=many, actors=many)
+    )
+    assert len(payload["blocks"]) <= BLOCKS_MAX and len(payload["text"]) <= TEXT_MAX
+    for block in payload["blocks"]:
+        texts = [block.get("text", {}).get("text", "")] + [
+            f["text"] for f in block.get("fields", [])
+        ]
+        texts += [e.get("text", "") for e in block.get("elements", [])]
+        assert all(len(t) <= SECTION_MAX for t in texts)
+
+
+# --- end to end -------------------------------------------------------------------------------
+
+
+def test_replaying_the_seeds_posts_one_alert_each_with_its_facts(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    done = run_monitor(
+        "replay", str(SEEDS), "--json", "--config", str(_config(tmp_path)),
+        cwd=tmp_path, env=_env(fake_slack),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    reports = [json.loads(line) for line in done.stdout.splitlines()]
+    assert "alerts: 5 sent" in done.stderr
+    assert len(fake_slack.posted) == 5
+    for report, posted in zip(reports, fake_slack.posted, strict=True):
+        assert posted.channel == "#libya-desk" and posted.thread_ts is None
+        text = posted.everything
+        assert report["title"][:40].replace("&", "&amp;") in text
+        assert "seeds" in text  # the source
+        for entity in report["actors"][:5] + report["locations"][:5]:
+            assert entity["name"] in text, entity["name"]
+    assert TOKEN not in done.stdout + done.stderr
+
+
+def test_mentions_and_links_in_a_report_arrive_as_literal_text(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    hostile = " ".join(HOSTILE)
+    line = {
+        "id": "h1",
+        "title": f"ISIS in Sirte {hostile}",
+        "text": f"ISIS fighters attacked Sirte on Monday. {hostile} Residents fled.",
+        "url": "https://news.example/h1",
+        "source": "Hostile Feed",
+    }
+    (tmp_path / "in.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    done = run_monitor(
+        "replay", str(tmp_path / "in.jsonl"), "--config", str(_config(tmp_path)),
+        cwd=tmp_path, env=_env(fake_slack),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (posted,) = fake_slack.posted
+    for raw in HOSTILE:
+        assert raw not in posted.everything, raw
+    for raw in HOSTILE:
+        assert raw.replace("<", "&lt;").replace(">", "&gt;") in posted.text  # the title
+    assert "link_names" not in posted.raw
+
+
+def test_a_story_follow_up_is_a_thread_reply_and_a_duplicate_posts_nothing(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    config = str(_config(tmp_path))
+    env = _env(fake_slack)
+    assert (
+        run_monitor("replay", str(SEEDS), "--config", config, cwd=tmp_path, env=env).returncode == 0
+    )
+    roots = {p.ts: p for p in fake_slack.posted}
+    later = run_monitor("replay", str(STORIES), "--json", "--config", config, cwd=tmp_path, env=env)
+    assert later.returncode == 0, later.stderr
+    followers = [json.loads(line) for line in later.stdout.splitlines()]
+    replies = fake_slack.posted[5:]
+    assert len(replies) == len(followers) >= 1
+    for follower, reply in zip(followers, replies, strict=True):
+        assert follower["status"] == "new" and follower["story_id"] != follower["report_id"]
+        assert reply.thread_ts in roots  # under the story's first message
+        assert _report_id(roots[reply.thread_ts].everything) == follower["story_id"]
+        assert "Follow-up from" in reply.text and "stories" in reply.text  # which outlet adds it
+    copy = tmp_path / "Wire"
+    copy.mkdir()
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    (copy / "copy.txt").write_text("Wire copy\n" + seed.read_text("utf-8"), encoding="utf-8")
+    dup = run_monitor("replay", str(copy), "--json", "--config", config, cwd=tmp_path, env=env)
+    assert json.loads(dup.stdout)["status"] == "duplicate"
+    assert len(fake_slack.posted) == 5 + len(followers)  # nothing posted for the duplicate
+
+
+def test_a_permanent_error_fails_that_alert_and_the_rest_go_on(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail_channels["#closed"] = "channel_not_found"
+    config = _config(
+        tmp_path,
+        '[[alerts.rules]]\nname = "closed"\nchannel = "#closed"\nactors = ["isis"]\n'
+        '[[alerts.rules]]\nname = "all"\n',
+    )
+    done = run_monitor(
+        "replay", str(SEEDS), "--config", str(config), cwd=tmp_path, env=_env(fake_slack)
+    )
+    assert done.returncode == 0, done.stderr
+    assert {p.channel for p in fake_slack.posted} == {"#libya-desk"}
+    listed = run_monitor(
+        "alerts", "--status", "failed", "--json", "--config", str(config), cwd=tmp_path
+    )
+    failed = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert failed and all("channel_not_found" in a["error"] for a in failed)
+    checked = run_monitor("check", "--config", str(config), cwd=tmp_path, env=_env(fake_slack))
+    assert f"warn  {len(failed)} alert(s) failed for good" in checked.stdout
+    assert "ok    slack: posts as monitor in Test Team" in checked.stdout
+    fake_slack.fail_channels.clear()
+    retried = run_monitor("alerts", "retry", "--config", str(config), cwd=tmp_path)
+    assert f"{len(failed)} failed alert(s) queued again" in retried.stderr
+    for output in (done.stdout, done.stderr, listed.stdout, checked.stdout, retried.stderr):
+        assert TOKEN not in output
+
+
+def test_check_fails_on_a_token_slack_refuses(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-wrong-secret", "SLACK_API_URL": fake_slack.api_url}
+    checked = run_monitor("check", "--config", str(_config(tmp_path)), cwd=tmp_path, env=env)
+    assert checked.returncode == 1 and "FAIL  slack: auth.test: invalid_auth" in checked.stdout
+    assert "xoxb-wrong-secret" not in checked.stdout + checked.stderr
+
+
+def test_an_incoming_webhook_and_slack_test(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    env = {"SLACK_WEBHOOK_URL": fake_slack.webhook_url}
+    config = str(_config(tmp_path))
+    done = run_monitor("replay", str(SEEDS), "--config", config, cwd=tmp_path, env=env)
+    assert done.returncode == 0 and len(fake_slack.posted) == 5
+    tested = run_monitor("slack", "test", "--config", config, cwd=tmp_path, env=_env(fake_slack))
+    assert tested.returncode == 0 and fake_slack.posted[-1].channel == "#libya-desk"
+    assert "secretwebhook" not in done.stdout + done.stderr
+
+
+def test_slack_down_for_a_minute_then_every_alert_arrives_once_in_order_and_paced(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    lines = []
+    for n in range(50):
+        item = news_item(n)
+        lines.append(
+            json.dumps(
+                {"id": item["guid"], "title": item["title"], "text": item["body"], "source": "Wire"}
+            )
+        )
+    (tmp_path / "fifty.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def outage() -> None:
+        fake_slack.stop()  # connection refused
+        time.sleep(20)
+        fake_slack.failures = deque(["500"] * 100_000)
+        fake_slack.start()  # then 500s
+        time.sleep(20)
+        fake_slack.failures = deque(["429:3"] * 100_000)  # then 429s
+        time.sleep(20)
+        fake_slack.failures = deque()
+
+    down = threading.Thread(target=outage)
+    down.start()
+    time.sleep(0.2)
+    done = run_monitor(
+        "replay", str(tmp_path / "fifty.jsonl"), "--json", "--config", str(_config(tmp_path)),
+        cwd=tmp_path, env=_env(fake_slack), timeout=400,
+    )  # fmt: skip
+    down.join()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "alerts: 50 sent" in done.stderr
+    ids = [json.loads(line)["report_id"] for line in done.stdout.splitlines()]
+    posted = [_report_id(p.everything) for p in fake_slack.posted]
+    assert posted == ids  # each once, in order
+    gaps = [b.at - a.at for a, b in zip(fake_slack.posted, fake_slack.posted[1:], strict=False)]
+    assert min(gaps) >= 1.0  # one message a second at most in the channel
+    assert fake_slack.attempts > 50  # it was refused for a while
+
+
+def test_sigkill_with_alerts_pending_loses_none_and_doubles_none(
+    tmp_path: Path, fake_slack: FakeSlack, feed_server: FeedServer, daemons: list[Daemon]
+) -> None:
+    url = feed_server.serve("/a.xml", Route(body=rss("A", [news_item(n) for n in range(6)])))
+    config = _config(
+        tmp_path,
+        f'[polling]\ninterval = "60s"\njitter = "0s"\n[[feeds]]\nname = "A"\nurl = "{url}"\n',
+    )
+    first = Daemon(config, tmp_path, env=_env(fake_slack))
+    daemons.append(first)
+    assert wait_for(lambda: len(fake_slack.posted) >= 2, 30), first.output()[-2000:]
+    fake_slack.failures = deque(["500"] * 100_000)  # Slack fails: the rest stays pending
+    time.sleep(1.5)
+    first.kill()  # SIGKILL
+    sent_before = [_report_id(p.everything) for p in fake_slack.posted]
+    fake_slack.failures = deque()
+    again = Daemon(config, tmp_path, env=_env(fake_slack))
+    daemons.append(again)
+    assert wait_for(lambda: len(fake_slack.posted) >= 6, 30), again.output()[-2000:]
+    time.sleep(1.5)
+    code, _ = again.stop()
+    assert code == 0
+    posted = [_report_id(p.everything) for p in fake_slack.posted]
+    assert sorted(posted) == sorted(set(posted)) and len(posted) == 6  # none twice, none lost
+    assert posted[: len(sent_before)] == sent_before
