@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from monitor.alert import Rule, route
+from monitor.config import load_settings
+from monitor.errors import ConfigError
 from monitor.model import Report, Status, Verdict
-from monitor.tag import Tagger
+from monitor.pipeline import rules_from_settings
+from monitor.tag import Tagger, load_watchlist
+from tests.conftest import CONFIG
 
 NEW = Verdict(status=Status.NEW)
 DUPLICATE = Verdict(status=Status.DUPLICATE, duplicate_of=1, reason="content")
@@ -75,3 +82,43 @@ def test_several_rules_for_one_channel_alert_there_once(tagger: Tagger) -> None:
     report = _report("ISIS attacked Sirte.")
     (alert,) = route(report, NEW, tagger.tag(report), rules)
     assert (alert.channel, alert.rule) == ("#ops", "isis")
+
+
+def test_a_muted_rule_sends_nothing_until_its_time(tagger: Tagger) -> None:
+    report = _report("ISIS fighters attacked a checkpoint in Sirte.")
+    tags = tagger.tag(report)
+    until = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+    rules = [
+        Rule(name="muted", channel="#sirte", places=("sirte",), muted_until=until),
+        Rule(name="all", channel="#all"),
+    ]
+    before = route(report, NEW, tags, rules, now=datetime(2026, 11, 22, 7, 59, tzinfo=UTC))
+    after = route(report, NEW, tags, rules, now=until)
+    assert [i.channel for i in before] == ["#all"]
+    assert [i.channel for i in after] == ["#sirte", "#all"]
+
+
+def test_muted_until_and_the_default_channel_come_from_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        '[slack]\nchannel = "#desk"\n'
+        '[[alerts.rules]]\nname = "quiet"\nchannel = "#q"\nmuted_until = 2026-11-22T08:00:00Z\n'
+        '[[alerts.rules]]\nname = "naive"\nmuted_until = "2026-11-22T10:00"\n'
+        '[[alerts.rules]]\nname = "default"\n',
+        encoding="utf-8",
+    )
+    loaded = load_settings(path, env={})
+    watchlist = load_watchlist(CONFIG / "actors.toml", [CONFIG / "places.toml"])
+    rules = rules_from_settings(loaded.settings, watchlist, str(path))
+    assert [(r.name, r.channel) for r in rules] == [
+        ("quiet", "#q"),
+        ("naive", "#desk"),
+        ("default", "#desk"),
+    ]
+    assert rules[0].muted_until == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+    assert rules[1].muted_until == datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # UTC when unsaid
+    path.write_text('[[alerts.rules]]\nname = "x"\nmuted_until = "tomorrow"\n', encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"alerts.rules\[0\].muted_until.*'tomorrow' is not a date"
+    ):
+        load_settings(path, env={})

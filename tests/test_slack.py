@@ -14,8 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from monitor.alert import Dispatcher, Rule
 from monitor.alert.blockkit import BLOCKS_MAX, SECTION_MAX, TEXT_MAX, message_payload
 from monitor.alert.message import AlertMessage, Mention
+from monitor.alert.slack import SlackNotifier
+from monitor.clock import Clock
+from monitor.model import AlertStatus, Entry
+from monitor.pipeline import Pipeline
+from monitor.store import SqlStore
+from monitor.tag import Tagger
 from tests.conftest import SEEDS, Daemon, run_monitor, wait_for
 from tests.fakeslack import TOKEN, FakeSlack
 from tests.feedserver import FeedServer, Route, news_item, rss
@@ -318,3 +325,21 @@ def test_sigkill_with_alerts_pending_loses_none_and_doubles_none(
     posted = [_report_id(p.everything) for p in fake_slack.posted]
     assert sorted(posted) == sorted(set(posted)) and len(posted) == 6  # none twice, none lost
     assert posted[: len(sent_before)] == sent_before
+
+
+def test_a_slack_that_does_not_answer_is_tried_again_and_posted_once(
+    tmp_path: Path, fake_slack: FakeSlack, tagger: Tagger, clock: Clock
+) -> None:
+    fake_slack.failures = deque(["hang:3", "hang:3"])
+    notifier = SlackNotifier(TOKEN, api_url=fake_slack.api_url, timeout_s=1, pace_s=0)
+    with SqlStore.open(f"sqlite:///{tmp_path / 'm.db'}", clock=clock) as store:
+        pipeline = Pipeline(
+            store=store, tagger=tagger, rules=[Rule(name="all", channel="#x")], notifier=None,
+            clock=clock,
+        )  # fmt: skip
+        outcome = pipeline.process(Entry(ref="r", source="S", body="ISIS attacked Sirte today."))
+        done = Dispatcher(store, notifier, retry_max_s=1).run(wait_until=time.monotonic() + 30)
+        (alert,) = store.alerts_of(outcome.report_id)
+    assert done.sent == 1 and len(fake_slack.posted) == 1
+    assert alert.status is AlertStatus.SENT and alert.ts == fake_slack.posted[0].ts
+    assert alert.attempts == 1 and fake_slack.attempts == 3
