@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from monitor.clock import Clock
 from monitor.dedup import decode_keys, fingerprint
@@ -326,25 +325,6 @@ def test_times_are_kept_in_utc(db_url: str, tagger: Tagger, clock: Clock) -> Non
         stored = store.get(_add(store, tagger, report).report_id)
     assert stored is not None and stored.report.published == utc_time
     assert stored.report.published.utcoffset() == timedelta(0)
-
-
-def test_a_database_from_an_older_monitor_is_refused_naming_what_it_lacks(
-    tmp_path: Path,
-) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    SqlStore.open(url).close()
-    engine = create_engine(url)
-    with engine.begin() as connection:  # the retrieval keys as they were kept before: a row a key
-        connection.execute(text("DROP TABLE dedup_keys"))
-        connection.execute(
-            text(
-                "CREATE TABLE dedup_keys"
-                " (key BIGINT, report_id INTEGER, PRIMARY KEY (key, report_id))"
-            )
-        )
-    engine.dispose()
-    with pytest.raises(StoreError, match=r"older monitor \(table dedup_keys lacks keys\)"):
-        SqlStore.open(url)
 
 
 def test_a_feed_state_is_saved_replaced_and_read_back(db_url: str, clock: Clock) -> None:

@@ -354,3 +354,4 @@ def main(argv: list[str] | None = None) -> None:
 # modules of their own and join the group here.
 from monitor.cli import alerts as _alerts  # noqa: E402, F401
 from monitor.cli import daemon as _daemon  # noqa: E402, F401
+from monitor.cli import db as _db  # noqa: E402, F401

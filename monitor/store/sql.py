@@ -22,7 +22,6 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    inspect,
     select,
     update,
 )
@@ -46,6 +45,7 @@ from monitor.model import (
     Verdict,
 )
 from monitor.store.driver import Driver, chunks, marks
+from monitor.store.migrate import prepare
 from monitor.store.rows import (
     child_rows,
     decode_signature,
@@ -55,7 +55,6 @@ from monitor.store.rows import (
 )
 from monitor.store.schema import (
     AlertRow,
-    Base,
     DedupKeyRow,
     FeedRow,
     ReportEntityRow,
@@ -142,22 +141,13 @@ class SqlStore:
         self._signatures: dict[int, StoryCandidate] = {}
         self.name = engine.url.render_as_string(hide_password=True)
         try:
-            Base.metadata.create_all(engine)
+            prepare(engine, self.name)
         except SQLAlchemyError as e:
             self.close()
-            raise StoreError(
-                f"database {self.name}: cannot create the tables ({_reason(e)})"
-            ) from e
-        inspector = inspect(engine)
-        for table in Base.metadata.sorted_tables:
-            columns = {c["name"] for c in inspector.get_columns(table.name)}
-            missing = sorted({c.name for c in table.columns} - columns)
-            if missing:
-                self.close()
-                raise StoreError(
-                    f"database {self.name} was made by an older monitor (table {table.name} "
-                    f"lacks {', '.join(missing)}); keep it aside and start a new database"
-                )
+            raise StoreError(f"database {self.name}: cannot be opened ({_reason(e)})") from e
+        except StoreError:
+            self.close()
+            raise
 
     @classmethod
     def open(cls, url: str, *, dry_run: bool = False, clock: Clock = utc_now) -> SqlStore:
