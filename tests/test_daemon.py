@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Daemon, run_monitor, wait_for
+from tests.conftest import SEEDS, Daemon, run_monitor, wait_for
 from tests.feedserver import FeedServer, Route, news_item, rss
 
 FEEDS = 50
@@ -259,3 +259,21 @@ def test_poll_feeds_and_check_commands(tmp_path: Path, feed_server: FeedServer) 
     broken.write_text('[database]\nurl = "postgresql+psycopg://nobody@127.0.0.1:9/x"\n')
     failed = run_monitor("check", "--config", str(broken), cwd=tmp_path)
     assert failed.returncode == 1 and "FAIL  database:" in failed.stdout
+
+
+def test_sqlite_takes_one_writer_and_a_killed_one_lets_go(
+    tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon]
+) -> None:
+    feeds = {"A": feed_server.serve("/a.xml", Route(body=rss("A", [_entry(1)])))}
+    config = _write_config(tmp_path / "monitor.toml", tmp_path / "data", feeds)
+    first = Daemon(config, tmp_path)
+    daemons.append(first)
+    assert wait_for(lambda: "INFO: started:" in first.output(), 20), first.output()
+    for args in (["run"], ["poll", "--all"], ["replay", str(SEEDS)]):
+        refused = run_monitor(*args, "--config", str(config), cwd=tmp_path, timeout=60)
+        assert refused.returncode == 1, (args, refused.stderr)
+        assert "is in use by monitor run (pid" in refused.stderr
+        assert "SQLite takes one writer at a time" in refused.stderr
+    first.kill()  # SIGKILL: the operating system lets the lock go
+    replayed = run_monitor("replay", str(SEEDS), "--config", str(config), cwd=tmp_path)
+    assert replayed.returncode == 0, replayed.stderr

@@ -28,6 +28,7 @@ from monitor.pipeline import Outcome, Pipeline, dedup_policy, rules_from_setting
 from monitor.replay import plan, replay
 from monitor.sources import InputFile, Skipped
 from monitor.store import SqlStore
+from monitor.store.lock import single_writer
 from monitor.tag import Tagger, Watchlist, load_watchlist
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -142,7 +143,10 @@ def replay_command(
     # The console takes alerts as they come; Slack's go out after the replay, paced (see
     # `drain`), so that a slow or failing Slack never holds up storing.
     inline = isinstance(notifier, ConsoleNotifier)
-    with SqlStore.open(settings.database_url, dry_run=dry_run) as store:
+    with (
+        single_writer(settings.database_url, "replay"),
+        SqlStore.open(settings.database_url, dry_run=dry_run) as store,
+    ):
         pipeline = Pipeline(
             store=store,
             tagger=Tagger(watchlist),

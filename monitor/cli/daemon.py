@@ -22,6 +22,7 @@ from monitor.errors import DeliveryError, MonitorError
 from monitor.model import AlertStatus, FeedState
 from monitor.output import shorten
 from monitor.store import SqlStore
+from monitor.store.lock import single_writer
 from monitor.tag import load_watchlist
 
 
@@ -63,7 +64,10 @@ def poll_command(
             )
     notifier = choose_notifier(loaded.settings.slack)
     inline = isinstance(notifier, ConsoleNotifier)
-    with open_poller(loaded, notifier=notifier, deliver_inline=inline) as poller:
+    with (
+        single_writer(loaded.settings.database_url, "poll"),
+        open_poller(loaded, notifier=notifier, deliver_inline=inline) as poller,
+    ):
         now = utc_now()
         if names:
             chosen = list(names)

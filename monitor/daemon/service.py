@@ -43,6 +43,7 @@ from monitor.model import AlertStatus
 from monitor.pipeline import Pipeline, dedup_policy, rules_from_settings, story_policy
 from monitor.sources.http import Fetcher
 from monitor.store import SqlStore
+from monitor.store.lock import single_writer
 from monitor.tag import Tagger, load_watchlist
 
 log = logging.getLogger(__name__)
@@ -256,14 +257,17 @@ class Service:
             clock=self._clock,
             on_outcome=self._alerted,
         )
-        with open_poller(
-            loaded,
-            notifier=self._notifier,
-            deliver_inline=False,
-            clock=self._clock,
-            rng=self._rng,
-            metrics=self.metrics,
-        ) as poller:
+        with (
+            single_writer(settings.database_url, "run"),
+            open_poller(
+                loaded,
+                notifier=self._notifier,
+                deliver_inline=False,
+                clock=self._clock,
+                rng=self._rng,
+                metrics=self.metrics,
+            ) as poller,
+        ):
             self._poller = poller
             self._settings = settings
             scheduler = BackgroundScheduler(
