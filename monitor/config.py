@@ -195,6 +195,7 @@ class PollingSettings(_Section):
     concurrency: int = Field(ge=1)
     backoff_max: Duration = Field(gt=0)
     down_after: Duration = Field(gt=0)
+    lease: Duration = Field(gt=0)
     health_channel: str = Field(min_length=1)
     about_url: str = ""
 

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
 import random
+import socket
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,7 +81,7 @@ class PollResult:
     """What one poll of one feed did."""
 
     feed: str
-    outcome: str  # "ingested", "not modified", "unchanged" or "failed"
+    outcome: str  # "ingested", "not modified", "unchanged", "failed" or "skipped"
     entries: int = 0
     counts: Counter[str] = field(default_factory=Counter)  # reports by status
     alerts: Counter[str] = field(default_factory=Counter)  # alerts by delivery status
@@ -97,6 +100,8 @@ class PollResult:
             wait = f"; next in {_duration((self.next_poll_at - now).total_seconds())}"
         if self.outcome == "failed":
             return f"feed '{self.feed}' failed: {self.reason}{wait}"
+        if self.outcome == "skipped":
+            return f"feed '{self.feed}' skipped: {self.reason}"
         if self.outcome != "ingested":
             return f"feed '{self.feed}' {self.outcome} ({self.elapsed_s:.2f} s){wait}"
         bad = f", {self.bad_entries} unreadable" if self.bad_entries else ""
@@ -135,6 +140,7 @@ class Poller:
         metrics: Metrics | None = None,
         on_polled: Callable[[PollResult], None] = lambda r: None,
         on_next: Callable[[str, datetime], None] = lambda name, at: None,
+        lease_s: float = 120.0,
     ) -> None:
         self.store = store
         self.pipeline = pipeline
@@ -148,6 +154,10 @@ class Poller:
         self.metrics = metrics or Metrics()
         self.on_polled = on_polled
         self.on_next = on_next
+        self.lease_s = lease_s
+        # Who claims feeds in the store: this process, among the replicas sharing it.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._forced: dict[str, bool] = {}
         self.feeds: dict[str, Feed] = {}
         self.set_feeds(feeds)
         self.states: dict[str, FeedState] = store.feed_states()
@@ -167,9 +177,10 @@ class Poller:
 
     # --- called from any thread ----------------------------------------------------------------
 
-    def request(self, name: str) -> None:
-        """Poll feed `name` as soon as its host has room (thread-safe)."""
-        self._events.put(("due", name))
+    def request(self, name: str, *, force: bool = False) -> None:
+        """Poll feed `name` as soon as its host has room, if it is due (or `force`) and no other
+        replica is polling it (thread-safe)."""
+        self._events.put(("due", name, force))
 
     def call(self, job: Callable[[], None]) -> None:
         """Run `job` on the driving thread, between polls (thread-safe)."""
@@ -206,7 +217,7 @@ class Poller:
             return False
         kind = event[0]
         if kind == "due":
-            self._due(event[1])
+            self._due(event[1], event[2])
         elif kind == "fetched":
             self._fetched(*event[1:])
         elif kind == "call" and not self._stopping:
@@ -225,20 +236,21 @@ class Poller:
         self.on_polled = collect
         try:
             for name in names:
-                self.request(name)
+                self.request(name, force=True)
             while self.busy:
                 self.step(timeout=0.1)
         finally:
             self.on_polled = hook
         return results
 
-    def _due(self, name: str) -> None:
+    def _due(self, name: str, force: bool) -> None:
         feed = self.feeds.get(name)
         if self._stopping or feed is None or not feed.enabled:
             return
         if name in self._in_flight or name in self._waiting:
             return
         self._waiting.append(name)
+        self._forced[name] = force
         self._start_waiting()
 
     def _start_waiting(self) -> None:
@@ -252,10 +264,44 @@ class Poller:
             if self._host_busy[feed.host] >= self.per_host:
                 continue
             self._waiting.remove(name)
-            state = for_url(self.states.get(name), name, feed.url)
+            claimed = self._claim(feed, self._forced.pop(name, False))
+            if claimed is None:
+                continue
+            state = for_url(claimed, name, feed.url)
             self._in_flight[name] = feed.host
             self._host_busy[feed.host] += 1
             self._jobs.put((name, feed.url, state.etag, state.last_modified))
+
+    def _claim(self, feed: Feed, force: bool) -> FeedState | None:
+        """Claim the feed in the store for this replica's poll: its state as stored when the
+        claim is granted; None when the feed is not due, or another replica is polling it (it
+        is then looked at again when that poll's claim or the next poll's time comes)."""
+        now = self.clock()
+        try:
+            claim = self.store.claim_feed(
+                name=feed.name,
+                url=feed.url,
+                owner=self.owner,
+                now=now,
+                lease_s=self.lease_s,
+                force=force,
+            )
+        except StoreError as e:
+            log.error("%s; tried again in a minute", e)
+            self.on_next(feed.name, now + timedelta(seconds=60))
+            self.on_polled(PollResult(feed=feed.name, outcome="skipped", reason=str(e)))
+            return None
+        if claim.granted:
+            return claim.state
+        if claim.state.url == feed.url:
+            self.states[feed.name] = claim.state  # as the replica that polled it left it
+        later = [t for t in (claim.state.next_poll_at, claim.held_until) if t is not None]
+        at = max(later) if later else now + timedelta(seconds=feed.schedule.interval_s)
+        reason = "being polled by another replica" if claim.held_until else "not due"
+        log.debug("feed '%s' %s; looked at again at %s", feed.name, reason, at)
+        self.on_polled(PollResult(feed=feed.name, outcome="skipped", reason=reason))
+        self.on_next(feed.name, at)
+        return None
 
     def _fetched(self, name: str, url: str, result: Fetched | FetchError, elapsed_s: float) -> None:
         host = self._in_flight.pop(name, None)

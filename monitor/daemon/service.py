@@ -107,6 +107,7 @@ def open_poller(
             clock=clock,
             rng=rng,
             metrics=metrics,
+            lease_s=polling.lease,
         )
         try:
             yield poller
@@ -153,13 +154,15 @@ class DispatchThread(threading.Thread):
                 )
                 while not self._halt.is_set():
                     try:
-                        # Paced and retried for as long as it takes, until stopped.
-                        dispatcher.run(wait_until=float("inf"), stop=self._halt)
+                        # One sender among replicas; paced and retried for as long as it takes.
+                        if store.lead_dispatch():
+                            dispatcher.run(wait_until=float("inf"), stop=self._halt)
                     except MonitorError as e:
                         log.error("alert dispatch: %s", e)
                     self._wake.wait(self._every_s)
                     self._wake.clear()
-                self._final(dispatcher)
+                if store.lead_dispatch():
+                    self._final(dispatcher)
         except MonitorError as e:
             log.error("alert dispatch stopped: %s", e)
 

@@ -24,6 +24,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The tables of the first revision: a database holding them and no revision is at it.
 FIRST_REVISION = "0001"
 FIRST_TABLES = {"reports", "dedup_keys", "story_keys", "tags", "report_entities", "alerts"}
+MIGRATE_LOCK = 0x6D6F6E00  # a PostgreSQL advisory lock key
 UPGRADE_HINT = "run `monitor db upgrade` (with the same --config or --db) to bring it up to date"
 
 
@@ -63,6 +64,9 @@ def prepare(engine: Engine, name: str) -> None:
 
     Raises StoreError naming the database and `monitor db upgrade`."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together on an empty database: one makes it, the others wait.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
         try:
             found = current(connection)
         except StoreError as e:
@@ -82,6 +86,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the database to the current revision (creating it if it is empty): the revisions
     before and after."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
         before = current(connection)
         config = _config(connection)
         if before is None:

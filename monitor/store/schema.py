@@ -192,3 +192,6 @@ class FeedRow(Base):
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_new: Mapped[int] = mapped_column(Integer, default=0)
     total_new: Mapped[int] = mapped_column(Integer, default=0)
+    # The replica polling it now, and until when that claim holds (see SqlStore.claim_feed).
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal,
+    or_,
     select,
     update,
 )
@@ -72,6 +74,9 @@ SQLITE_CACHE_KIB = 32 * 1024
 # Story signatures of originals kept decoded in memory (a few hundred bytes each): a story
 # look-up reads a hundred of them, and they never change once stored.
 SIGNATURES_KEPT = 100_000
+# PostgreSQL advisory lock keys: ingesting a group (see `batch`), sending the outbox.
+INGEST_LOCK = 0x6D6F6E01
+DISPATCH_LOCK = 0x6D6F6E02
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -138,6 +143,8 @@ class SqlStore:
         self._batched = False
         self._session = Session(engine, expire_on_commit=False)
         self._driver = Driver(engine.dialect)
+        self._postgres = engine.dialect.name == "postgresql"
+        self._leading: Any = None  # the connection holding the dispatch lock
         self._signatures: dict[int, StoryCandidate] = {}
         self.name = engine.url.render_as_string(hide_password=True)
         try:
@@ -153,7 +160,30 @@ class SqlStore:
     def open(cls, url: str, *, dry_run: bool = False, clock: Clock = utc_now) -> SqlStore:
         return cls(create_store_engine(url), dry_run=dry_run, clock=clock, _owns_engine=True)
 
+    def lead_dispatch(self) -> bool:
+        """Whether this store's process is the one that sends the outbox: always on SQLite (one
+        writer); on PostgreSQL the holder of an advisory lock, kept on a connection of its own
+        until `close` (or until the process dies, when another replica takes it)."""
+        if not self._postgres:
+            return True
+        if self._leading is None:
+            try:
+                connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                got = connection.exec_driver_sql(
+                    f"SELECT pg_try_advisory_lock({DISPATCH_LOCK})"
+                ).scalar()
+            except SQLAlchemyError as e:
+                raise StoreError(f"database {self.name}: {_reason(e)}") from e
+            if got:
+                self._leading = connection
+            else:
+                connection.close()
+        return self._leading is not None
+
     def close(self) -> None:
+        if self._leading is not None:
+            self._leading.close()
+            self._leading = None
         self._session.rollback()
         self._session.close()
         if self._owns_engine:
@@ -171,6 +201,12 @@ class SqlStore:
         when it raises."""
         self._batched = True
         try:
+            if self._postgres:
+                # One group at a time across every process sharing the database: each decides
+                # on what the others committed, so two replicas meeting the same story at once
+                # cannot both store it as new, and ids become visible in the order they are
+                # given (what the retrieval index's sync assumes). Released at commit.
+                self._fetch("SELECT pg_advisory_xact_lock(?)", (INGEST_LOCK,))
             yield
         except BaseException:
             self._rollback()
@@ -562,11 +598,55 @@ class SqlStore:
     def feed_states(self) -> dict[str, FeedState]:
         """Every stored feed state, by feed name."""
         rows = self._read(select(FeedRow.__table__)).mappings()
-        return {row["name"]: FeedState(**row) for row in rows}
+        return {row["name"]: _feed_state(row) for row in rows}
+
+    def claim_feed(
+        self, *, name: str, url: str, owner: str, now: datetime, lease_s: float, force: bool
+    ) -> Claim:
+        """Claim feed `name` for a poll by `owner` until `now + lease_s`: granted when no other
+        replica holds an unexpired claim and the feed is due (or its URL changed, or `force`).
+        Committed at once, so that every replica sees it. Returns the claim and the feed's
+        state as stored."""
+        until = now + timedelta(seconds=lease_s)
+        due = or_(
+            FeedRow.next_poll_at.is_(None),
+            FeedRow.next_poll_at <= now,
+            FeedRow.url != url,
+            literal(force),
+        )
+        free = or_(
+            FeedRow.lease_until.is_(None), FeedRow.lease_until < now, FeedRow.lease_owner == owner
+        )
+        try:
+            self._session.execute(
+                _insert_ignoring(self.engine.dialect.name, FeedRow, name=name, url=url)
+            )
+            granted = self._session.execute(
+                update(FeedRow)
+                .where(FeedRow.name == name, free, due)
+                .values(lease_owner=owner, lease_until=until)
+            ).rowcount  # type: ignore[attr-defined]
+            row = (
+                self._session.execute(select(FeedRow.__table__).where(FeedRow.name == name))
+                .mappings()
+                .one()
+            )
+            self._session.commit()
+        except SQLAlchemyError as e:
+            self._rollback()
+            raise StoreError(
+                f"database {self.name}: cannot claim feed '{name}' ({_reason(e)})"
+            ) from e
+        return Claim(
+            granted=granted == 1,
+            state=_feed_state(row),
+            held_until=None if granted == 1 else row["lease_until"],
+        )
 
     def save_feed_state(self, state: FeedState) -> None:
         """Store `state` in place of the feed's last one."""
         values = {f: getattr(state, f) for f in FeedState.__dataclass_fields__}
+        values |= {"lease_owner": None, "lease_until": None}  # the poll is over
         try:
             done = self._session.execute(
                 update(FeedRow).where(FeedRow.name == state.name).values(values)
@@ -616,6 +696,30 @@ class SqlStore:
             self._rollback()
             raise StoreError(f"database {self.name}: housekeeping failed ({_reason(e)})") from e
         return Pruned(reports=reports, dedup_keys=keys, story_keys=story)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Claim:
+    granted: bool
+    state: FeedState
+    held_until: datetime | None  # when another replica's claim ends, if it holds one
+
+
+def _feed_state(row: Any) -> FeedState:
+    return FeedState(**{f: row[f] for f in FeedState.__dataclass_fields__})
+
+
+def _insert_ignoring(dialect: str, table: Any, **values: Any) -> Any:
+    """INSERT that does nothing when the row's key is taken (SQLite and PostgreSQL alike)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).values(**values).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).values(**values).on_conflict_do_nothing()
+    return insert(table).prefix_with("IGNORE").values(**values)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
