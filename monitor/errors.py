@@ -66,8 +66,15 @@ class DeliveryError(MonitorError, RuntimeError):
     `retry_after_s` is how long the service asked us to wait (a 429's Retry-After)."""
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after_s: float | None = None
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after_s: float | None = None,
+        maybe_delivered: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after_s = retry_after_s
+        # The message went out and no answer came back: it may have arrived.
+        self.maybe_delivered = maybe_delivered

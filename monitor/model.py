@@ -110,6 +110,7 @@ class AlertIntent:
 
 class AlertStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # handed to the notifier; if the process died then, it may have arrived
     SENT = "sent"
     FAILED = "failed"
 
@@ -142,6 +143,8 @@ class StoredAlert:
     attempts: int = 0
     ts: str | None = None  # the message's id where it was delivered (Slack's ts)
     thread_ts: str | None = None  # the message it replies to, for a story's follow-up
+    channel_id: str | None = None  # the channel's id where it was delivered (Slack's C...)
+    claimed_at: datetime | None = None  # when it was last handed to the notifier
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,10 +1,12 @@
-"""A fake Slack on 127.0.0.1 that speaks real HTTP: `auth.test`, `chat.postMessage` and an
-incoming webhook, enough for slack-sdk pointed at it through its base URL. It records what it
+"""A fake Slack on 127.0.0.1 that speaks real HTTP: `auth.test`, `chat.postMessage` (with
+metadata), `conversations.history`, `conversations.replies` and an incoming webhook, enough for
+slack-sdk pointed at it through its base URL. It records what it
 accepts and can answer 429 with Retry-After, 500, `ok: false` errors, hang, or refuse connections
 for a while (`down`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -18,6 +20,11 @@ TOKEN = "xoxb-test-0000-secret"
 WEBHOOK_PATH = "/services/T000/B000/secretwebhook"
 
 
+def channel_id(name: str) -> str:
+    """The id the fake gives a channel name."""
+    return "C" + hashlib.sha1(name.encode()).hexdigest()[:8].upper()
+
+
 @dataclass
 class Posted:
     channel: str
@@ -27,6 +34,7 @@ class Posted:
     ts: str
     at: float  # time.monotonic() when it was accepted
     raw: str  # the request body as received
+    metadata: dict[str, Any] | None = None
 
     @property
     def everything(self) -> str:
@@ -58,10 +66,16 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def do_GET(self) -> None:  # noqa: N802
+                path, _, query = self.path.partition("?")
+                self._reply(*fake._read(path, dict(self.headers), parse_qs(query)))
+
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8")
-                status, answer, headers = fake._answer(self.path, dict(self.headers), body)
+                self._reply(*fake._answer(self.path, dict(self.headers), body))
+
+            def _reply(self, status: int, answer: Any, headers: dict[str, str]) -> None:
                 data = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
                 self.send_response(status)
                 for k, v in headers.items():
@@ -132,6 +146,12 @@ class FakeSlack:
                 return failed
             self._record(json.loads(body) | {"channel": "#webhook"}, body)
             return 200, "ok", {"Content-Type": "text/plain"}
+        if path.startswith("/api/conversations."):
+            if "json" in headers.get("Content-Type", ""):
+                query = {k: [str(v)] for k, v in json.loads(body or "{}").items()}
+            else:
+                query = parse_qs(body)
+            return self._read(path.partition("?")[0], headers, query)
         authorized = headers.get("Authorization") == f"Bearer {TOKEN}"
         if path == "/api/auth.test":
             if not authorized:
@@ -157,8 +177,9 @@ class FakeSlack:
 
     def _record(self, args: dict[str, Any], raw: str) -> dict[str, Any]:
         with self._lock:
-            self._ts += 1
-            ts = f"1790000000.{self._ts:06d}"
+            # A message's ts is its time (unique, as Slack's are), so `oldest` filters work.
+            self._ts = max(self._ts + 1, int(time.time() * 1_000_000))
+            ts = f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
             self.posted.append(
                 Posted(
                     channel=args.get("channel", ""),
@@ -168,6 +189,34 @@ class FakeSlack:
                     ts=ts,
                     at=time.monotonic(),
                     raw=raw,
+                    metadata=args.get("metadata"),
                 )
             )
-        return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": {"ts": ts}}
+        channel = channel_id(args.get("channel", ""))
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+
+    def _read(
+        self, path: str, headers: dict[str, str], query: dict[str, list[str]]
+    ) -> tuple[int, Any, dict[str, str]]:
+        """conversations.history and conversations.replies, with metadata."""
+        json_type = {"Content-Type": "application/json; charset=utf-8"}
+        if headers.get("Authorization") != f"Bearer {TOKEN}":
+            return 200, {"ok": False, "error": "invalid_auth"}, json_type
+        failed = self._failure()
+        if failed:
+            return failed
+        arg = {k: v[0] for k, v in query.items()}
+        oldest = float(arg.get("oldest") or 0)
+        with self._lock:
+            here = [p for p in self.posted if channel_id(p.channel) == arg.get("channel")]
+        if path == "/api/conversations.history":
+            found = [p for p in here if p.thread_ts is None and float(p.ts) > oldest]
+        elif path == "/api/conversations.replies":
+            found = [p for p in here if p.thread_ts == arg.get("ts") and float(p.ts) > oldest]
+        else:
+            return 404, {"ok": False, "error": "unknown_method"}, json_type
+        messages = [
+            {"ts": p.ts, "text": p.text, **({"metadata": p.metadata} if p.metadata else {})}
+            for p in reversed(found)
+        ]
+        return 200, {"ok": True, "messages": messages, "has_more": False}, json_type

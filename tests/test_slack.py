@@ -16,9 +16,9 @@ import pytest
 
 from monitor.alert import Dispatcher, Rule
 from monitor.alert.blockkit import BLOCKS_MAX, SECTION_MAX, TEXT_MAX, message_payload
-from monitor.alert.message import AlertMessage, Mention
+from monitor.alert.message import AlertMessage, Mention, build_message
 from monitor.alert.slack import SlackNotifier
-from monitor.clock import Clock
+from monitor.clock import Clock, utc_now
 from monitor.model import AlertStatus, Entry
 from monitor.pipeline import Pipeline
 from monitor.store import SqlStore
@@ -343,3 +343,37 @@ def test_a_slack_that_does_not_answer_is_tried_again_and_posted_once(
     assert done.sent == 1 and len(fake_slack.posted) == 1
     assert alert.status is AlertStatus.SENT and alert.ts == fake_slack.posted[0].ts
     assert alert.attempts == 1 and fake_slack.attempts == 3
+
+
+def test_an_alert_handed_over_by_a_process_that_died_is_found_not_sent_twice(
+    tmp_path: Path, fake_slack: FakeSlack, tagger: Tagger
+) -> None:
+    """The window between Slack taking a message and its ts being written: the next dispatcher
+    finds the message by the alert's id in Slack's history and records it."""
+    notifier = SlackNotifier(TOKEN, api_url=fake_slack.api_url, pace_s=0)
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    with SqlStore.open(url, clock=utc_now) as store:
+        pipeline = Pipeline(
+            store=store, tagger=tagger, rules=[Rule(name="all", channel="#x")], notifier=None,
+        )  # fmt: skip
+        first = pipeline.process(Entry(ref="a", source="S", body="ISIS attacked Sirte today."))
+        second = pipeline.process(Entry(ref="b", source="T", body="The LNA shelled Derna at dawn."))
+        Dispatcher(store, notifier).run(wait_until=time.monotonic())  # both sent
+        assert len(fake_slack.posted) == 2
+        third = pipeline.process(
+            Entry(ref="c", source="U", body="Clashes in Misrata left two dead.")
+        )
+        (alert,) = store.alerts_of(third.report_id)
+        # A dispatcher hands it over, Slack takes it, and the process dies before recording it.
+        store.mark_alert(alert.id, AlertStatus.SENDING)
+        stored = store.get(third.report_id)
+        assert stored is not None
+        notifier.send(build_message(stored, alert_id=alert.id, channel="#x"))
+        fourth = pipeline.process(Entry(ref="d", source="V", body="Haftar met envoys in Benghazi."))
+        done = Dispatcher(store, notifier).run(wait_until=time.monotonic() + 10)
+        (found,) = store.alerts_of(third.report_id)
+        (after,) = store.alerts_of(fourth.report_id)
+    assert done.sent == 2 and len(fake_slack.posted) == 4  # the third not posted again
+    assert found.status is AlertStatus.SENT and found.ts == fake_slack.posted[2].ts
+    assert after.status is AlertStatus.SENT and after.ts == fake_slack.posted[3].ts
+    assert first.report_id < second.report_id

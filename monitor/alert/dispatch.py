@@ -19,10 +19,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from monitor.alert.message import build_message
-from monitor.alert.notify import Notifier
+from monitor.alert.notify import Delivered, Notifier
+from monitor.clock import Clock, utc_now
 from monitor.errors import DeliveryError
 from monitor.model import AlertStatus, StoredAlert, StoredReport
 from monitor.store import Store
@@ -50,6 +51,7 @@ class Dispatcher:
         *,
         retry_max_s: float = 300.0,
         monotonic: Callable[[], float] = time.monotonic,
+        clock: Clock = utc_now,
         on_outcome: Callable[[AlertStatus], None] = lambda status: None,
     ) -> None:
         self.store = store
@@ -57,6 +59,7 @@ class Dispatcher:
         self.pace_s = float(getattr(notifier, "pace_s", 0.0))
         self.retry_max_s = retry_max_s
         self._monotonic = monotonic
+        self._clock = clock
         self._on_outcome = on_outcome
         self._last_sent: dict[str, float] = {}  # channel -> monotonic time of its last message
         self._failures = 0  # consecutive transient failures
@@ -74,13 +77,14 @@ class Dispatcher:
         on a failure it may not wait for, or when `stop` is set. `known` holds reports at hand."""
         sent = failed = 0
         while True:
-            pending = self.store.pending_alerts(limit=200)
-            if not pending:
+            # Handed over by a process that died (or on a timeout): looked up before all else.
+            batch = self.store.handed_over_alerts() or self.store.pending_alerts(limit=200)
+            if not batch:
                 return Delivery(sent=sent, failed=failed)
-            for alert in pending:
+            for alert in batch:
                 outcome = self._deliver(alert, known or {}, wait_until, stop)
                 if outcome is None:
-                    left = len(self.store.pending_alerts())
+                    left = len(self.store.pending_alerts()) + len(self.store.handed_over_alerts())
                     return Delivery(sent=sent, failed=failed, pending=left)
                 if outcome is AlertStatus.SENT:
                     sent += 1
@@ -115,19 +119,40 @@ class Dispatcher:
         message = build_message(
             stored, alert_id=alert.id, channel=alert.channel, thread_ts=thread_ts
         )
+        handed_over = alert.status is AlertStatus.SENDING
         while True:
             if stop is not None and stop.is_set():
                 return None
-            ready = max(self.retry_at, self._last_sent.get(alert.channel, -1e9) + self.pace_s)
+            if self.retry_at > self._monotonic():  # after a failure: wait, if allowed to
+                if wait_until is None or self.retry_at > wait_until:
+                    return None
+                self._wait(self.retry_at, stop)
+                continue
+            if handed_over:
+                found = self._find(alert)
+                if found is not None:
+                    return self._sent(alert, found, thread_ts or alert.thread_ts)
+                if self.retry_at > self._monotonic():
+                    continue  # the look-up failed: tried again after the wait
+                handed_over = False  # not there: it is sent again
+            ready = self._last_sent.get(alert.channel, -1e9) + self.pace_s
             if ready > self._monotonic():
                 if wait_until is None or ready > wait_until:
                     return None
                 self._wait(ready, stop)
                 continue
+            # Recorded before the message goes: a crash from here on leaves it to be looked up.
+            self.store.mark_alert(alert.id, AlertStatus.SENDING, thread_ts=thread_ts)
+            alert = replace(alert, status=AlertStatus.SENDING, claimed_at=self._clock())
             try:
-                ts = self.notifier.send(message)
+                delivered = self.notifier.send(message)
             except DeliveryError as e:
                 self._last_sent[alert.channel] = self._monotonic()
+                if e.maybe_delivered:
+                    handed_over = True  # looked up before it is sent again
+                elif not e.permanent:  # it did not arrive: back in the queue as it was
+                    self.store.mark_alert(alert.id, AlertStatus.PENDING, error=str(e))
+                    alert = replace(alert, status=AlertStatus.PENDING)
                 if e.permanent:
                     log.error("alert %d to %s failed for good: %s", alert.id, alert.channel, e)
                     self.store.mark_alert(alert.id, AlertStatus.FAILED, error=str(e))
@@ -146,11 +171,43 @@ class Dispatcher:
                 )
                 continue
             self._last_sent[alert.channel] = self._monotonic()
-            self._failures = 0
-            self.retry_at = 0.0
-            self.store.mark_alert(alert.id, AlertStatus.SENT, ts=ts, thread_ts=thread_ts)
-            self._on_outcome(AlertStatus.SENT)
-            return AlertStatus.SENT
+            return self._sent(alert, delivered, thread_ts)
+
+    def _sent(
+        self, alert: StoredAlert, delivered: Delivered | None, thread_ts: str | None
+    ) -> AlertStatus:
+        self._failures = 0
+        self.retry_at = 0.0
+        self.store.mark_alert(
+            alert.id,
+            AlertStatus.SENT,
+            ts=delivered.ts if delivered else None,
+            thread_ts=thread_ts,
+            channel_id=delivered.channel_id if delivered else None,
+        )
+        self._on_outcome(AlertStatus.SENT)
+        return AlertStatus.SENT
+
+    def _find(self, alert: StoredAlert) -> Delivered | None:
+        """The message of an alert handed over before, if it arrived: asked of the notifier
+        when it can tell (Slack by the alert's id in the messages' metadata); None otherwise,
+        and then it is sent again. A look-up that fails sets `retry_at` like a failed send."""
+        find = getattr(self.notifier, "find", None)
+        if find is None:
+            return None
+        try:
+            found: Delivered | None = find(
+                alert, alert.channel_id or self.store.channel_id_of(alert.channel)
+            )
+        except DeliveryError as e:
+            self._failures += 1
+            delay = min(self.retry_max_s, FIRST_RETRY_S * 2 ** min(self._failures - 1, 20))
+            self.retry_at = self._monotonic() + max(delay, e.retry_after_s or 0.0)
+            log.warning("alert %d: cannot look it up in %s yet (%s)", alert.id, alert.channel, e)
+            return None
+        if found is not None:
+            log.info("alert %d was delivered before (found in %s)", alert.id, alert.channel)
+        return found
 
 
 def deliver_pending(

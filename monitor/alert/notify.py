@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from monitor.alert.message import AlertMessage
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Delivered:
+    """Where a message went: its id (Slack's ts) and its channel's id, when the notifier has
+    them."""
+
+    ts: str | None = None
+    channel_id: str | None = None
+
+
 class Notifier(Protocol):
     """Delivers alerts. Raises DeliveryError when it cannot (`permanent` when retrying is
-    pointless)."""
+    pointless). A notifier that can look up what it delivered has `find(alert, channel_id)`
+    (see `monitor.alert.dispatch`)."""
 
-    def send(self, message: AlertMessage) -> str | None:
-        """One report's alert; returns the delivered message's id (Slack's ts) if it has one."""
+    def send(self, message: AlertMessage) -> Delivered | None:
+        """One report's alert."""
 
     def send_notice(self, channel: str, text: str) -> None:
         """A plain message to the team (a feed down or recovered)."""
@@ -28,7 +39,7 @@ class ConsoleNotifier:
     # The console takes messages as fast as they come.
     pace_s = 0.0
 
-    def send(self, message: AlertMessage) -> str | None:
+    def send(self, message: AlertMessage) -> Delivered | None:
         stream = self._stream or sys.stderr
         published = message.published.strftime("%Y-%m-%d %H:%M UTC") if message.published else "-"
         lines = [

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -20,14 +21,17 @@ from slack_sdk.webhook import WebhookClient
 
 from monitor.alert.blockkit import escape, message_payload
 from monitor.alert.message import AlertMessage
-from monitor.alert.notify import ConsoleNotifier
+from monitor.alert.notify import ConsoleNotifier, Delivered
 from monitor.config import SlackSettings
 from monitor.errors import ConfigError, DeliveryError
+from monitor.model import StoredAlert
 
 ENV_TOKEN = "SLACK_BOT_TOKEN"
 ENV_WEBHOOK = "SLACK_WEBHOOK_URL"
 ENV_API_URL = "SLACK_API_URL"
 DEFAULT_API_URL = "https://slack.com/api/"
+# Every alert carries its id in the message's metadata, so that it can be found again.
+METADATA_EVENT = "monitor_alert"
 # Errors that trying again cannot heal: the alert is marked failed with the reason.
 PERMANENT = frozenset(
     {
@@ -108,7 +112,7 @@ class SlackNotifier:
             token=token, base_url=self.api_url, timeout=max(1, round(timeout_s)), retry_handlers=[]
         )
 
-    def _post(self, what: str, **arguments: Any) -> str | None:
+    def _post(self, what: str, **arguments: Any) -> Delivered:
         try:
             response = self._client.chat_postMessage(
                 unfurl_links=False, unfurl_media=False, **arguments
@@ -119,16 +123,58 @@ class SlackNotifier:
                 what, response.status_code, str(response.get("error") or ""), response.headers
             ) from None
         except (SlackClientError, OSError) as e:
-            raise DeliveryError(f"{what}: Slack unreachable ({type(e).__name__}: {e})") from None
-        ts = response.get("ts")
-        return str(ts) if ts else None
+            # A request that went out and got no answer may have been posted; one that never
+            # connected was not.
+            sent = isinstance(e, TimeoutError) and not isinstance(e, URLError)
+            raise DeliveryError(
+                f"{what}: Slack {'did not answer' if sent else 'unreachable'} "
+                f"({type(e).__name__}: {e})",
+                maybe_delivered=sent,
+            ) from None
+        ts, channel_id = response.get("ts"), response.get("channel")
+        return Delivered(ts=str(ts) if ts else None, channel_id=str(channel_id or "") or None)
 
-    def send(self, message: AlertMessage) -> str | None:
+    def send(self, message: AlertMessage) -> Delivered | None:
         return self._post(
             f"alert {message.alert_id} to {message.channel}",
             channel=message.channel,
+            metadata={
+                "event_type": METADATA_EVENT,
+                "event_payload": {"alert_id": message.alert_id, "report_id": message.report_id},
+            },
             **message_payload(message),
         )
+
+    def find(self, alert: StoredAlert, channel_id: str | None) -> Delivered | None:
+        """The message of `alert` if Slack holds it: looked up by the alert's id in the
+        metadata of the messages posted in its channel (or thread) since it was handed over.
+        None when it is not there, or when the channel's id is not known (it is then sent
+        again). Needs the `channels:history` scope (`groups:history` for private channels)."""
+        if channel_id is None or alert.claimed_at is None:
+            return None
+        oldest = f"{alert.claimed_at.timestamp() - 60:.6f}"
+        try:
+            if alert.thread_ts:
+                response = self._client.conversations_replies(
+                    channel=channel_id, ts=alert.thread_ts, oldest=oldest,
+                    include_all_metadata=True, limit=200,
+                )  # fmt: skip
+            else:
+                response = self._client.conversations_history(
+                    channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200
+                )
+        except SlackApiError as e:
+            r = e.response
+            what = f"looking up alert {alert.id} in {alert.channel}"
+            raise _failure(what, r.status_code, str(r.get("error") or ""), r.headers) from None
+        except (SlackClientError, OSError) as e:
+            raise DeliveryError(f"looking up alert {alert.id}: Slack unreachable ({e})") from None
+        for posted in response.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_EVENT and payload.get("alert_id") == alert.id:
+                return Delivered(ts=str(posted.get("ts")), channel_id=channel_id)
+        return None
 
     def send_notice(self, channel: str, text: str) -> None:
         self._post(f"notice to {channel}", channel=channel, text=escape(text))
@@ -163,7 +209,7 @@ class WebhookNotifier:
         if response.status_code != 200 or (response.body or "").strip() != "ok":
             raise _failure(what, response.status_code, response.body or "", response.headers)
 
-    def send(self, message: AlertMessage) -> str | None:
+    def send(self, message: AlertMessage) -> Delivered | None:
         payload = message_payload(message)
         payload.pop("thread_ts", None)
         self._send(f"alert {message.alert_id} to the webhook", **payload)

@@ -103,7 +103,7 @@ def cli(verbose: int, log_format: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING - 10 * min(verbose, 2))
-    for chatty in ("httpx", "httpcore", "apscheduler"):
+    for chatty in ("httpx", "httpcore", "apscheduler", "alembic"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 

@@ -152,10 +152,14 @@ class DispatchThread(threading.Thread):
                     retry_max_s=self._retry_max_s,
                     on_outcome=self._on_outcome,
                 )
+                leading = False
                 while not self._halt.is_set():
                     try:
                         # One sender among replicas; paced and retried for as long as it takes.
                         if store.lead_dispatch():
+                            if not leading:
+                                log.info("this replica sends the outbox")
+                                leading = True
                             dispatcher.run(wait_until=float("inf"), stop=self._halt)
                     except MonitorError as e:
                         log.error("alert dispatch: %s", e)

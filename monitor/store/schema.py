@@ -167,6 +167,8 @@ class AlertRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     ts: Mapped[str | None] = mapped_column(String(64))
     thread_ts: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_alerts_status_id", "status", "id"),)
 

@@ -515,10 +515,12 @@ class SqlStore:
                 attempts=row[8],
                 ts=row[9],
                 thread_ts=row[10],
+                channel_id=row[11],
+                claimed_at=time_out(row[12]),
             )
             for row in self._fetch(
                 "SELECT id, report_id, channel, rule, status, created_at, sent_at, error,"
-                f" attempts, ts, thread_ts FROM alerts WHERE {where}",
+                f" attempts, ts, thread_ts, channel_id, claimed_at FROM alerts WHERE {where}",
                 params,
             )
         ]
@@ -548,20 +550,49 @@ class SqlStore:
         error: str | None = None,
         ts: str | None = None,
         thread_ts: str | None = None,
+        channel_id: str | None = None,
     ) -> None:
-        """Record a delivery attempt's outcome (and, once sent, where the message is)."""
-        sent_at = self._clock() if status is AlertStatus.SENT else None
+        """Record a delivery attempt's outcome (and, once sent, where the message is). SENDING
+        records the hand-over to the notifier (its time), committed before the message goes."""
+        now = self._driver.time_in(self._clock())
+        sent_at = now if status is AlertStatus.SENT else None
+        claimed_at = now if status is AlertStatus.SENDING else None
+        tried = 0 if status is AlertStatus.SENDING else 1
         with self._writing() as cursor:
             cursor.execute(
                 self._driver.sql(
-                    "UPDATE alerts SET status = ?, attempts = attempts + 1, error = ?,"
+                    "UPDATE alerts SET status = ?, attempts = attempts + ?, error = ?,"
                     " sent_at = COALESCE(?, sent_at), ts = COALESCE(?, ts),"
-                    " thread_ts = COALESCE(?, thread_ts) WHERE id = ?"
+                    " thread_ts = COALESCE(?, thread_ts), channel_id = COALESCE(?, channel_id),"
+                    " claimed_at = COALESCE(?, claimed_at) WHERE id = ?"
                 ),
-                (status.value, error, self._driver.time_in(sent_at), ts, thread_ts, alert_id),
+                (
+                    status.value,
+                    tried,
+                    error,
+                    sent_at,
+                    ts,
+                    thread_ts,
+                    channel_id,
+                    claimed_at,
+                    alert_id,
+                ),
             )
             if cursor.rowcount != 1:
                 raise StoreError(f"database {self.name}: no alert {alert_id}")
+
+    def handed_over_alerts(self) -> list[StoredAlert]:
+        """Alerts handed to a notifier whose outcome was never recorded, oldest first."""
+        return self._alerts("status = ? ORDER BY id", (AlertStatus.SENDING.value,))
+
+    def channel_id_of(self, channel: str) -> str | None:
+        """The id Slack gave `channel` when a message last went there."""
+        rows = self._fetch(
+            "SELECT channel_id FROM alerts WHERE channel = ? AND channel_id IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            (channel,),
+        )
+        return str(rows[0][0]) if rows else None
 
     def thread_of(self, story_id: int, channel: str, before_alert: int) -> str | None:
         """The `ts` of the message that opened story `story_id` in `channel`: its first alert
