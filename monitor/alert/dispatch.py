@@ -1,13 +1,16 @@
 """The outbox dispatcher: sends pending alerts in the order they were written, paced per channel,
 and records each outcome, with Slack's `ts`.
 
-An alert is marked sent only after its notifier returned. If the process dies between the two
-(Slack accepted the message, the `ts` was not yet recorded), the alert is sent again after a
-restart: the one window in which a message can arrive twice. No alert is ever lost: a transient
-failure (timeout, 5xx, 429) stops the round there and that alert is tried again, after 1 s, 2 s,
-4 s... up to `retry_max_s` and never sooner than Retry-After, for as long as it takes; a permanent
-one (`channel_not_found`, `invalid_auth`...) marks the alert failed with the reason and the rest
-goes on.
+Before a message goes, its alert is recorded as handed over (SENDING); once the notifier answers,
+as sent. If the process dies in between (or the notifier timed out), the next dispatcher, here or
+on another replica, asks the notifier whether the message arrived (Slack: the alert's id in the
+metadata of the channel's recent messages) and records it, or sends it again when it did not.
+Only a notifier that cannot be asked (a webhook, the console, or a channel Slack has not told us
+the id of yet) can then show a message twice. No alert is ever lost: a transient failure (timeout,
+5xx, 429) stops the round there and that alert is tried again, after 1 s, 2 s, 4 s... up to
+`retry_max_s` and never sooner than Retry-After, for as long as it takes; a permanent one
+(`channel_not_found`, `invalid_auth`...) marks the alert failed with the reason and the rest goes
+on.
 
 A follow-up of a story (a later `new` report of it) is posted as a reply in the thread of the
 story's first message in that channel, when that message has a `ts`.
