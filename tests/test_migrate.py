@@ -39,26 +39,29 @@ def _sqlite_copy(tmp_path: Path) -> str:
 def _pg_at_first_revision(pg_url: str) -> str:
     """The old database's rows in PostgreSQL, in tables made by revision 0001."""
     engine = create_store_engine(pg_url)
-    with engine.begin() as connection:
-        command.upgrade(migrate._config(connection), migrate.FIRST_REVISION)
     source = create_engine(f"sqlite:///{OLD}")
-    old_tables = MetaData()
-    old_tables.reflect(source)
-    target = MetaData()
-    target.reflect(engine)
-    with source.connect() as reading, engine.begin() as writing:
-        for name in TABLES:
-            rows = [dict(r._mapping) for r in reading.execute(select(old_tables.tables[name]))]
-            if rows:
-                writing.execute(target.tables[name].insert(), rows)
-        for table in ("reports", "tags", "alerts"):  # ids were given: move the sequences on
-            writing.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+    try:
+        with engine.begin() as connection:
+            command.upgrade(migrate._config(connection), migrate.FIRST_REVISION)
+        old_tables = MetaData()
+        old_tables.reflect(source)
+        target = MetaData()
+        target.reflect(engine)
+        with source.connect() as reading, engine.begin() as writing:
+            for name in TABLES:
+                rows = [dict(r._mapping) for r in reading.execute(select(old_tables.tables[name]))]
+                if rows:
+                    writing.execute(target.tables[name].insert(), rows)
+            for table in ("reports", "tags", "alerts"):  # ids were given: move the sequences on
+                writing.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id))"
+                        f" FROM {table}"
+                    )
                 )
-            )
-    source.dispose()
-    engine.dispose()
+    finally:
+        source.dispose()
+        engine.dispose()
     return pg_url
 
 
