@@ -60,6 +60,7 @@ class Dispatcher:
         self.store = store
         self.notifier = notifier
         self.pace_s = float(getattr(notifier, "pace_s", 0.0))
+        self._can_find = callable(getattr(notifier, "find", None))
         self.retry_max_s = retry_max_s
         self._monotonic = monotonic
         self._clock = clock
@@ -144,16 +145,19 @@ class Dispatcher:
                     return None
                 self._wait(ready, stop)
                 continue
-            # Recorded before the message goes: a crash from here on leaves it to be looked up.
-            self.store.mark_alert(alert.id, AlertStatus.SENDING, thread_ts=thread_ts)
-            alert = replace(alert, status=AlertStatus.SENDING, claimed_at=self._clock())
+            if self._can_find:
+                # Recorded before the message goes: a crash from here on leaves it to be looked
+                # up. (A notifier that cannot be asked would be sent to again anyway.)
+                self.store.mark_alert(alert.id, AlertStatus.SENDING, thread_ts=thread_ts)
+                alert = replace(alert, status=AlertStatus.SENDING, claimed_at=self._clock())
             try:
                 delivered = self.notifier.send(message)
             except DeliveryError as e:
                 self._last_sent[alert.channel] = self._monotonic()
                 if e.maybe_delivered:
                     handed_over = True  # looked up before it is sent again
-                elif not e.permanent:  # it did not arrive: back in the queue as it was
+                elif not e.permanent and alert.status is AlertStatus.SENDING:
+                    # It did not arrive: back in the queue as it was.
                     self.store.mark_alert(alert.id, AlertStatus.PENDING, error=str(e))
                     alert = replace(alert, status=AlertStatus.PENDING)
                 if e.permanent:
