@@ -24,6 +24,7 @@ from monitor.dedup import (
     Candidate,
     DedupPolicy,
     Fingerprint,
+    Identity,
     KeyIndex,
     Paragraphs,
     body_words,
@@ -125,6 +126,19 @@ def dedup_policy(settings: Settings) -> DedupPolicy:
 
 def story_policy(settings: Settings) -> StoryPolicy:
     return StoryPolicy(**settings.stories.model_dump())
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Prepared:
+    """What an entry becomes before the store is asked anything that must be decided under its
+    lock: the report, its words and identity, and, on a shared store, its tags."""
+
+    entry: Entry
+    report: Report
+    warnings: tuple[str, ...]
+    paragraphs: Paragraphs
+    known: Identity
+    tags: tuple[Tag, ...] | None = None
 
 
 class Pipeline:
@@ -249,17 +263,17 @@ class Pipeline:
     def _process_group(self, group: Sequence[Entry | InputError]) -> list[Outcome | InputError]:
         results: list[Outcome | InputError] = []
         stored: dict[int, StoredReport] = {}
+        # What needs no decision is done before the group takes the store's lock (on a store
+        # that replicas share, tagging too), so that replicas do it side by side.
+        ready = [e if isinstance(e, InputError) else self._prepare(e) for e in group]
         try:
             with self.store.batch():
-                for entry in group:
-                    if isinstance(entry, InputError):
-                        results.append(entry)
+                for item in ready:
+                    if isinstance(item, InputError):
+                        results.append(item)
                         continue
-                    try:
-                        outcome = self._ingest(entry)
-                    except InputError as e:
-                        results.append(e)
-                        continue
+                    entry = item.entry
+                    outcome = self._ingest(item)
                     results.append(outcome)
                     if outcome.alert_ids:
                         stored[outcome.report_id] = StoredReport(
@@ -293,9 +307,13 @@ class Pipeline:
         self.boilerplate.forget()
         self._window = None
 
-    def _ingest(self, entry: Entry) -> Outcome:
-        """Normalize, dedup, tag, group and store one entry, inside the group's transaction."""
-        report = to_report(entry, fetched_at=self.clock())
+    def _prepare(self, entry: Entry) -> _Prepared | InputError:
+        """Normalize an entry and work out its words and identity (and, on a shared store, its
+        tags when the store does not hold it already): nothing here decides anything."""
+        try:
+            report = to_report(entry, fetched_at=self.clock())
+        except InputError as e:
+            return e
         warnings = []
         if entry.published and report.published is None:
             warnings.append(
@@ -303,6 +321,27 @@ class Pipeline:
             )
         paragraphs = paragraph_words(report.text)
         known = identity(report, paragraphs)
+        tags = None
+        if self.store.shared and self.store.find_exact(known) is None:
+            tags = self.tagger.tag(report)
+        return _Prepared(
+            entry=entry,
+            report=report,
+            warnings=tuple(warnings),
+            paragraphs=paragraphs,
+            known=known,
+            tags=tags,
+        )
+
+    def _ingest(self, prepared: _Prepared) -> Outcome:
+        """Dedup, tag, group and store one prepared entry, inside the group's transaction."""
+        entry, report, paragraphs, known = (
+            prepared.entry,
+            prepared.report,
+            prepared.paragraphs,
+            prepared.known,
+        )
+        warnings = list(prepared.warnings)
         exact = self.store.find_exact(known)
         if exact is not None:
             verdict = seen(exact)
@@ -327,7 +366,7 @@ class Pipeline:
         )
         candidates, rare = self._candidates(fp, paragraphs)
         verdict = decide(fp, candidates, self.policy)
-        tags = self.tagger.tag(report)
+        tags = prepared.tags if prepared.tags is not None else self.tagger.tag(report)
         sig = None
         keys: list[int] = []
         story_id = verdict.story_id

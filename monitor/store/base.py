@@ -14,6 +14,9 @@ from monitor.story import Signature, StoryCandidate
 
 
 class Store(Protocol):
+    @property
+    def shared(self) -> bool: ...
+
     def find_exact(self, fp: Identity) -> ExactMatch | None: ...
 
     def window_start(self, since: datetime) -> int: ...

@@ -160,6 +160,12 @@ class SqlStore:
     def open(cls, url: str, *, dry_run: bool = False, clock: Clock = utc_now) -> SqlStore:
         return cls(create_store_engine(url), dry_run=dry_run, clock=clock, _owns_engine=True)
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may write to the database at the same time (PostgreSQL
+        replicas); SQLite has one writer."""
+        return self._postgres
+
     def lead_dispatch(self) -> bool:
         """Whether this store's process is the one that sends the outbox: always on SQLite (one
         writer); on PostgreSQL the holder of an advisory lock, kept on a connection of its own
