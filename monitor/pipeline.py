@@ -192,7 +192,7 @@ class Pipeline:
         window, file the originals stored since (by this process or any other), reading the
         whole window the first time. Reports are read in id order from the highest one filed,
         which assumes ids become visible in increasing order: true of SQLite, whose writers
-        take turns, and of one writer on any database."""
+        take turns, and of PostgreSQL, where groups are stored one at a time under a lock."""
         start = self._window_start()
         self.index.forget_before(start)
         after = max(self.index.last_id, start - 1)
@@ -209,7 +209,6 @@ class Pipeline:
         """The originals worth comparing with `fp`, and the keys of `fp` that are not common
         (held by fewer than `key_postings` originals of the window): those it is filed under if
         it is new. Common keys (stock phrases) are no evidence."""
-        self._sync_index()
         postings, common = self.index.postings(fp.keys, common_at=self.policy.key_postings)
         rare = [k for k in fp.keys if k not in common]
         shared: dict[int, int] = {}
@@ -268,6 +267,9 @@ class Pipeline:
         ready = [e if isinstance(e, InputError) else self._prepare(e) for e in group]
         try:
             with self.store.batch():
+                # What others stored is read once a group, once it holds the store's lock; the
+                # group's own originals are filed as they are stored.
+                self._sync_index()
                 for item in ready:
                     if isinstance(item, InputError):
                         results.append(item)
@@ -399,6 +401,8 @@ class Pipeline:
             story_id=story_id,
         )
         if verdict.status is Status.NEW:
+            if keys:
+                self.index.add(added.report_id, keys)
             self.boilerplate.learn(report.source, report.text, paragraphs)
         return Outcome(
             ref=entry.ref,
