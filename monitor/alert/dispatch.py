@@ -165,10 +165,7 @@ class Dispatcher:
                     self.store.mark_alert(alert.id, AlertStatus.FAILED, error=str(e))
                     self._on_outcome(AlertStatus.FAILED)
                     return AlertStatus.FAILED
-                self._failures += 1
-                delay = min(self.retry_max_s, FIRST_RETRY_S * 2 ** min(self._failures - 1, 20))
-                delay = max(delay, e.retry_after_s or 0.0)
-                self.retry_at = self._monotonic() + delay
+                delay = self._back_off(e)
                 log.warning(
                     "alert %d to %s not delivered yet (%s); trying again in %.0f s",
                     alert.id,
@@ -179,6 +176,15 @@ class Dispatcher:
                 continue
             self._last_sent[alert.channel] = self._monotonic()
             return self._sent(alert, delivered, thread_ts)
+
+    def _back_off(self, error: DeliveryError) -> float:
+        """After a transient failure: no try before 1 s, 2 s, 4 s... (up to `retry_max_s`, never
+        before the service's Retry-After). Sets `retry_at`; returns the delay."""
+        self._failures += 1
+        delay = min(self.retry_max_s, FIRST_RETRY_S * 2 ** min(self._failures - 1, 20))
+        delay = max(delay, error.retry_after_s or 0.0)
+        self.retry_at = self._monotonic() + delay
+        return delay
 
     def _sent(
         self, alert: StoredAlert, delivered: Delivered | None, thread_ts: str | None
@@ -207,9 +213,7 @@ class Dispatcher:
                 alert, alert.channel_id or self.store.channel_id_of(alert.channel)
             )
         except DeliveryError as e:
-            self._failures += 1
-            delay = min(self.retry_max_s, FIRST_RETRY_S * 2 ** min(self._failures - 1, 20))
-            self.retry_at = self._monotonic() + max(delay, e.retry_after_s or 0.0)
+            self._back_off(e)
             log.warning("alert %d: cannot look it up in %s yet (%s)", alert.id, alert.channel, e)
             return None
         if found is not None:

@@ -99,6 +99,12 @@ def _failure(
     return DeliveryError(f"{what}: {error or f'HTTP {status}'}")
 
 
+def _api_failure(what: str, error: SlackApiError) -> DeliveryError:
+    """A Web API call Slack answered with an error, as a DeliveryError."""
+    r = error.response
+    return _failure(what, r.status_code, str(r.get("error") or ""), r.headers)
+
+
 class SlackNotifier:
     """Posts with a bot token. `send` returns the message's `ts`."""
 
@@ -118,10 +124,7 @@ class SlackNotifier:
                 unfurl_links=False, unfurl_media=False, **arguments
             )
         except SlackApiError as e:
-            response = e.response
-            raise _failure(
-                what, response.status_code, str(response.get("error") or ""), response.headers
-            ) from None
+            raise _api_failure(what, e) from None
         except (SlackClientError, OSError) as e:
             # A request that went out and got no answer may have been posted; one that never
             # connected was not.
@@ -164,9 +167,7 @@ class SlackNotifier:
                     channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200
                 )
         except SlackApiError as e:
-            r = e.response
-            what = f"looking up alert {alert.id} in {alert.channel}"
-            raise _failure(what, r.status_code, str(r.get("error") or ""), r.headers) from None
+            raise _api_failure(f"looking up alert {alert.id} in {alert.channel}", e) from None
         except (SlackClientError, OSError) as e:
             raise DeliveryError(f"looking up alert {alert.id}: Slack unreachable ({e})") from None
         for posted in response.get("messages") or []:
@@ -184,10 +185,7 @@ class SlackNotifier:
         try:
             response = self._client.auth_test()
         except SlackApiError as e:
-            r = e.response
-            raise _failure(
-                "auth.test", r.status_code, str(r.get("error") or ""), r.headers
-            ) from None
+            raise _api_failure("auth.test", e) from None
         except (SlackClientError, OSError) as e:
             raise DeliveryError(f"auth.test: Slack unreachable ({type(e).__name__}: {e})") from None
         return f"posts as {response.get('user') or '?'} in {response.get('team') or '?'}"
