@@ -23,6 +23,7 @@ from monitor.dedup import (
     Boilerplate,
     Candidate,
     DedupPolicy,
+    ExactMatch,
     Fingerprint,
     Identity,
     KeyIndex,
@@ -32,6 +33,7 @@ from monitor.dedup import (
     encode_words,
     fingerprint,
     identity,
+    identity_keys,
     kept_words,
     paragraph_words,
     rank,
@@ -264,18 +266,34 @@ class Pipeline:
         stored: dict[int, StoredReport] = {}
         # What needs no decision is done before the group takes the store's lock (on a store
         # that replicas share, tagging too), so that replicas do it side by side.
-        ready = [e if isinstance(e, InputError) else self._prepare(e) for e in group]
+        ready = self._prepare_all(group)
         try:
             with self.store.batch():
                 # What others stored is read once a group, once it holds the store's lock; the
                 # group's own originals are filed as they are stored.
                 self._sync_index()
+                # The group's exact matches are read at once. An entry that shares a key with
+                # one stored earlier in the group asks again, as that one is not among them.
+                prepared = [item for item in ready if isinstance(item, _Prepared)]
+                matches = dict(
+                    zip(
+                        map(id, prepared),
+                        self.store.find_exact_many([item.known for item in prepared]),
+                        strict=True,
+                    )
+                )
+                self.store.reserve_ids(sum(match is None for match in matches.values()))
+                taken: set[tuple[str, ...]] = set()
                 for item in ready:
                     if isinstance(item, InputError):
                         results.append(item)
                         continue
                     entry = item.entry
-                    outcome = self._ingest(item)
+                    keys = identity_keys(item.known)
+                    exact = self.store.find_exact(item.known) if keys & taken else matches[id(item)]
+                    outcome = self._ingest(item, exact)
+                    if exact is None:
+                        taken |= keys
                     results.append(outcome)
                     if outcome.alert_ids:
                         stored[outcome.report_id] = StoredReport(
@@ -309,9 +327,24 @@ class Pipeline:
         self.boilerplate.forget()
         self._window = None
 
+    def _prepare_all(self, group: Sequence[Entry | InputError]) -> list[_Prepared | InputError]:
+        """`_prepare` each entry; on a shared store, tag those the store does not hold already
+        (asked in one statement)."""
+        ready = [e if isinstance(e, InputError) else self._prepare(e) for e in group]
+        if not self.store.shared:
+            return ready
+        prepared = [item for item in ready if isinstance(item, _Prepared)]
+        held = self.store.find_exact_many([item.known for item in prepared])
+        tagged = {
+            id(item): replace(item, tags=self.tagger.tag(item.report))
+            for item, match in zip(prepared, held, strict=True)
+            if match is None
+        }
+        return [tagged.get(id(item), item) for item in ready]
+
     def _prepare(self, entry: Entry) -> _Prepared | InputError:
-        """Normalize an entry and work out its words and identity (and, on a shared store, its
-        tags when the store does not hold it already): nothing here decides anything."""
+        """Normalize an entry and work out its words and identity: nothing here decides
+        anything."""
         try:
             report = to_report(entry, fetched_at=self.clock())
         except InputError as e:
@@ -322,21 +355,17 @@ class Pipeline:
                 f"unreadable published date {str(entry.published)[:60]!r}, kept without one"
             )
         paragraphs = paragraph_words(report.text)
-        known = identity(report, paragraphs)
-        tags = None
-        if self.store.shared and self.store.find_exact(known) is None:
-            tags = self.tagger.tag(report)
         return _Prepared(
             entry=entry,
             report=report,
             warnings=tuple(warnings),
             paragraphs=paragraphs,
-            known=known,
-            tags=tags,
+            known=identity(report, paragraphs),
         )
 
-    def _ingest(self, prepared: _Prepared) -> Outcome:
-        """Dedup, tag, group and store one prepared entry, inside the group's transaction."""
+    def _ingest(self, prepared: _Prepared, exact: ExactMatch | None) -> Outcome:
+        """Dedup, tag, group and store one prepared entry, inside the group's transaction;
+        `exact` is the stored report it is the same item as, if any."""
         entry, report, paragraphs, known = (
             prepared.entry,
             prepared.report,
@@ -344,7 +373,6 @@ class Pipeline:
             prepared.known,
         )
         warnings = list(prepared.warnings)
-        exact = self.store.find_exact(known)
         if exact is not None:
             verdict = seen(exact)
             return Outcome(

@@ -107,6 +107,34 @@ def test_exact_keys_find_the_stored_item(db_url: str, tagger: Tagger, clock: Clo
         assert (match.duplicate_of, match.story_id) == (first.report_id, first.report_id)
         assert store.find_exact(fingerprint(_report("two", title="Other"))) is None
 
+        # Asked together, each gets what it gets alone.
+        asked = [
+            fingerprint(_report("three", guid="g1")),
+            fingerprint(_report("three", guid="g1", source="Other")),
+            fingerprint(_report("four", url="https://A.example/x", source="S")),
+            fingerprint(_report("TWO!", title="a title")),
+            fingerprint(_report("two", title="Other")),
+        ]
+        assert store.find_exact_many(asked) == [store.find_exact(fp) for fp in asked]
+        assert store.find_exact_many([]) == []
+
+
+def test_reserved_ids_are_used_in_order_and_the_rest_go_unused(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        with store.batch():
+            store.reserve_ids(3)
+            first = _add(store, tagger, _report("one"))
+            second = _add(store, tagger, _report("two"))
+        after = _add(store, tagger, _report("three"))
+        assert first.report_id < second.report_id < after.report_id
+        assert [store.get(i).report.text for i in (first.report_id, second.report_id)] == [  # type: ignore[union-attr]
+            "one",
+            "two",
+        ]
+        assert first.story_id == first.report_id and second.story_id == second.report_id
+
 
 def test_a_new_report_opens_its_own_story_unless_given_one(
     db_url: str, tagger: Tagger, clock: Clock
@@ -385,3 +413,19 @@ def test_housekeeping_drops_old_keys_and_reports_but_keeps_referenced_originals(
     assert ids == {old.report_id, kept_copy.report_id, recent.report_id}  # lone is gone
     assert lone.report_id not in ids
     assert [k[0] for k in keys] == [recent.report_id]
+
+
+@pytest.mark.postgres
+def test_a_replica_that_loses_its_connection_loses_the_outbox_to_another(pg_url: str) -> None:
+    with SqlStore.open(pg_url) as first, SqlStore.open(pg_url) as second:
+        assert first.lead_dispatch()
+        assert not second.lead_dispatch()
+        # What a server restart does to the connection holding the lock.
+        with first.engine.connect() as admin:
+            admin.execute(
+                text("SELECT pg_terminate_backend(:pid)"),
+                {"pid": first._leading.exec_driver_sql("SELECT pg_backend_pid()").scalar()},
+            )
+        assert second.lead_dispatch()
+        assert not first.lead_dispatch()
+        assert second.lead_dispatch()

@@ -22,6 +22,7 @@ from monitor.dedup.fingerprint import (
     canonical_url,
     fingerprint,
     identity,
+    identity_keys,
     kept_words,
     paragraph_words,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "encode_words",
     "fingerprint",
     "identity",
+    "identity_keys",
     "kept_words",
     "paragraph_words",
     "rank",

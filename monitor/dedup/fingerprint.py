@@ -84,7 +84,11 @@ def canonical_url(url: str | None) -> str | None:
         if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS
     )
     path = parts.path.rstrip("/") or "/"
-    return urlunsplit((scheme, host, path, urlencode(query), ""))
+    try:
+        encoded = urlencode(query)
+    except UnicodeEncodeError:  # a lone surrogate in the query: it has no UTF-8 form
+        return url.strip()
+    return urlunsplit((scheme, host, path, encoded, ""))
 
 
 def paragraphs(text: str) -> list[str]:
@@ -179,6 +183,17 @@ def identity(report: Report, paragraphs_: Paragraphs | None = None) -> Identity:
         canonical_url=canonical_url(report.url),
         content_hash=content_hash(report, paragraphs_),
     )
+
+
+def identity_keys(ident: Identity) -> set[tuple[str, ...]]:
+    """The keys by which `ident` is found (see `Identity`): two reports sharing none are never
+    the same item."""
+    keys: set[tuple[str, ...]] = {("content", ident.content_hash)}
+    if ident.guid:
+        keys.add(("guid", ident.source, ident.guid))
+    if ident.canonical_url:
+        keys.add(("url", ident.canonical_url))
+    return keys
 
 
 def fingerprint(

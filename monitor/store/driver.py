@@ -13,6 +13,7 @@ through SQLAlchemy as if SQLAlchemy had written it, on either database.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,7 @@ class Driver:
         self._quote = dialect.identifier_preparer.quote
         self._texts: dict[str, str] = {}
         self._names: dict[tuple[str, ...], Any] = {}
+        self._inserts: dict[tuple[str, ...], str] = {}
 
     def sql(self, text: str) -> str:
         """`text` with the dialect's placeholder for each `?`."""
@@ -59,6 +61,22 @@ class Driver:
         names = ", ".join(self._quote(c) for c in columns)
         text = f"INSERT INTO {table} ({names}) VALUES ({marks(len(columns))})"
         return self.sql(text + (f" RETURNING {returning}" if returning else ""))
+
+    def insert_many(self, table: str, rows: Sequence[dict[str, Any]]) -> tuple[str, Any]:
+        """PostgreSQL: an INSERT of `rows` (dicts with the same keys, of JSON values) into
+        `table` in one statement with one parameter, the rows as JSON. Its text depends only on
+        the columns, so it is planned once; a statement of one parameter per value cost more to
+        build on this side than the server spent on it."""
+        columns = tuple(rows[0])
+        key = (table, *columns)
+        text = self._inserts.get(key)
+        if text is None:
+            names = ", ".join(self._quote(c) for c in columns)
+            text = self._inserts[key] = (
+                f"INSERT INTO {table} ({names}) SELECT {names}"
+                f" FROM json_populate_recordset(NULL::{table}, %s)"
+            )
+        return text, (json.dumps(rows, ensure_ascii=False),)
 
     def time_in(self, value: datetime | None) -> Any:
         return self._time_in(value)

@@ -8,6 +8,7 @@ rolls everything back on close.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ from monitor.store.schema import (
 )
 from monitor.story import Signature, StoryCandidate
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_S = 30
 # SQLite's page cache. Its default (2 MB) holds too little of the indexes that each report
 # looks up and extends at random places (content hash, canonical URL, guid), and every miss is
@@ -74,6 +77,8 @@ SQLITE_CACHE_KIB = 32 * 1024
 # Story signatures of originals kept decoded in memory (a few hundred bytes each): a story
 # look-up reads a hundred of them, and they never change once stored.
 SIGNATURES_KEPT = 100_000
+# Identities looked up in one statement (each binds up to four values).
+EXACT_CHUNK = 100
 # PostgreSQL advisory lock keys: ingesting a group (see `batch`), sending the outbox.
 INGEST_LOCK = 0x6D6F6E01
 DISPATCH_LOCK = 0x6D6F6E02
@@ -109,9 +114,15 @@ def create_store_engine(url: str) -> Engine:
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S} if is_sqlite else {}
+    # How long SQLite waits for another connection's write lock: `?timeout=SECONDS` in the URL,
+    # else SQLITE_BUSY_TIMEOUT_S (given here, it would override the URL's).
+    connect_args = (
+        {"timeout": SQLITE_BUSY_TIMEOUT_S} if is_sqlite and "timeout" not in parsed.query else {}
+    )
     try:
-        engine = create_engine(parsed, connect_args=connect_args)
+        # A server's connections are tested as they are taken from the pool, so that those a
+        # restart dropped are replaced instead of failing the next statement.
+        engine = create_engine(parsed, connect_args=connect_args, pool_pre_ping=not is_sqlite)
     except (ArgumentError, ImportError, SQLAlchemyError) as e:
         raise StoreError(f"database URL '{_safe(url)}': {e}") from e
     if is_sqlite:
@@ -141,6 +152,10 @@ class SqlStore:
         self._clock = clock
         self._owns_engine = _owns_engine
         self._batched = False
+        # Report ids reserved for the group being stored (PostgreSQL, inside `batch`), and
+        # whether the report being added took one.
+        self._ids: list[int] = []
+        self._reserved = False
         self._session = Session(engine, expire_on_commit=False)
         self._driver = Driver(engine.dialect)
         self._postgres = engine.dialect.name == "postgresql"
@@ -172,6 +187,15 @@ class SqlStore:
         until `close` (or until the process dies, when another replica takes it)."""
         if not self._postgres:
             return True
+        if self._leading is not None and not self._still_leading():
+            # The connection holding the lock died (a server restart, a dropped connection):
+            # the lock went with it and another replica may hold it now.
+            log.warning("database %s: the outbox lock was lost; taking it again", self.name)
+            try:
+                self._leading.close()
+            except SQLAlchemyError:
+                pass
+            self._leading = None
         if self._leading is None:
             try:
                 connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -185,6 +209,16 @@ class SqlStore:
             else:
                 connection.close()
         return self._leading is not None
+
+    def _still_leading(self) -> bool:
+        try:
+            held = self._leading.exec_driver_sql(
+                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0"
+                f" AND objid = {DISPATCH_LOCK} AND pid = pg_backend_pid()"
+            ).first()
+        except SQLAlchemyError:
+            return False
+        return held is not None
 
     def close(self) -> None:
         if self._leading is not None:
@@ -219,8 +253,28 @@ class SqlStore:
             raise
         finally:
             self._batched = False
+            # Ids left over go unused: the next group's come after any other process's, so
+            # ids still become visible in the order they are given.
+            self._ids.clear()
         with self._writing():
             pass
+
+    def reserve_ids(self, count: int) -> None:
+        """Reserve ids for the next `count` reports the batch adds (PostgreSQL; nothing on
+        SQLite): each report's writes then go to the server in one round trip (see `add`)."""
+        if not (self._postgres and self._batched) or count <= 0:
+            return
+        rows = self._fetch(
+            "SELECT nextval(pg_get_serial_sequence('reports', 'id')) FROM generate_series(1, ?)",
+            (count,),
+        )
+        self._ids = [int(row[0]) for row in rows]
+        self._ids.reverse()
+
+    def _reserved_id(self) -> int | None:
+        """The next reserved id, or None (the insert then returns one)."""
+        self._reserved = self._batched and bool(self._ids)
+        return self._ids.pop() if self._reserved else None
 
     def _cursor(self) -> Any:
         """A cursor on the driver's connection under the session's transaction."""
@@ -249,9 +303,14 @@ class SqlStore:
             raise
 
     def _rollback(self) -> None:
-        """Roll the transaction back, and forget what was cached of it."""
-        self._session.rollback()
+        """Roll the transaction back, and forget what was cached of it. A connection the server
+        dropped (a restart) cannot roll back: it is thrown away, and the next statement takes a
+        new one."""
         self._signatures.clear()
+        try:
+            self._session.rollback()
+        except SQLAlchemyError:
+            self._session.invalidate()
 
     def _read(self, statement: Any) -> Any:
         try:
@@ -285,30 +344,29 @@ class SqlStore:
     def find_exact(self, fp: Identity) -> ExactMatch | None:
         """The stored report that is the same item as `fp`: the same guid within its source,
         else the same canonical URL, else the same content hash; the oldest of each."""
-        conditions = ["content_hash = ?"]
-        params: list[Any] = [fp.content_hash]
-        if fp.guid:
-            conditions.append("(source = ? AND guid = ?)")
-            params += [fp.source, fp.guid]
-        if fp.canonical_url:
-            conditions.append("canonical_url = ?")
-            params.append(fp.canonical_url)
-        rows = self._fetch(
-            "SELECT id, source, guid, canonical_url, content_hash, duplicate_of, story_id"
-            f" FROM reports WHERE {' OR '.join(conditions)} ORDER BY id LIMIT 50",
-            params,
-        )
-        for key, holds in (
-            ("guid", lambda r: fp.guid and r[1] == fp.source and r[2] == fp.guid),
-            ("url", lambda r: fp.canonical_url and r[3] == fp.canonical_url),
-            ("content", lambda r: r[4] == fp.content_hash),
-        ):
-            for row in rows:
-                if holds(row):
-                    return ExactMatch(
-                        report_id=row[0], key=key, duplicate_of=row[5], story_id=row[6]
-                    )
-        return None
+        return self.find_exact_many([fp])[0]
+
+    def find_exact_many(self, fps: Sequence[Identity]) -> list[ExactMatch | None]:
+        """`find_exact` for each of `fps`, read in one statement (a few for many)."""
+        rows: list[Any] = []
+        for piece in chunks(fps, EXACT_CHUNK):
+            conditions = [f"content_hash IN ({marks(len(piece))})"]
+            params: list[Any] = [fp.content_hash for fp in piece]
+            urls = [fp.canonical_url for fp in piece if fp.canonical_url]
+            if urls:
+                conditions.append(f"canonical_url IN ({marks(len(urls))})")
+                params += urls
+            for fp in piece:
+                if fp.guid:
+                    conditions.append("(source = ? AND guid = ?)")
+                    params += [fp.source, fp.guid]
+            rows += self._fetch(
+                "SELECT id, source, guid, canonical_url, content_hash, duplicate_of, story_id"
+                f" FROM reports WHERE {' OR '.join(conditions)}",
+                params,
+            )
+        rows.sort(key=lambda r: r[0])
+        return [exact_match(fp, rows) for fp in fps]
 
     def window_start(self, since: datetime) -> int:
         """The lowest report id stored at or after `since` (ids grow with storing time); one past
@@ -411,35 +469,49 @@ class SqlStore:
         for column in ("published", "fetched_at", "stored_at"):
             values[column] = driver.time_in(values[column])
         with self._writing() as cursor:
-            cursor.execute(
-                driver.insert("reports", list(values), returning="id"),
-                tuple(values.values()),
-            )
-            report_id = int(cursor.fetchone()[0])
-            # On PostgreSQL the rest goes in one round trip (psycopg's pipeline mode): a report
-            # writes to five tables, and each statement waiting for its answer cost more than
-            # the statement itself.
             connection = cursor.connection
+            # On PostgreSQL inside a batch, the report's id is one reserved for the group (see
+            # `reserve_ids`), so that all its writes go to the server in one round trip
+            # (psycopg's pipeline mode), each table's rows in one statement: a report writes to
+            # five tables, and each statement waiting for its answer cost more than the
+            # statement itself.
+            report_id = self._reserved_id()
+            if report_id is None:
+                cursor.execute(
+                    driver.insert("reports", list(values), returning="id"),
+                    tuple(values.values()),
+                )
+                report_id = int(cursor.fetchone()[0])
             alert_cursors = []
             with connection.pipeline() if self._postgres else nullcontext():
                 if story_id is None:
                     story_id = report_id
+                    values["story_id"] = story_id
+                    if not self._reserved:
+                        cursor.execute(
+                            driver.sql("UPDATE reports SET story_id = ? WHERE id = ?"),
+                            (report_id, report_id),
+                        )
+                if self._reserved:
                     cursor.execute(
-                        driver.sql("UPDATE reports SET story_id = ? WHERE id = ?"),
-                        (report_id, report_id),
+                        driver.insert("reports", ["id", *values]),
+                        (report_id, *values.values()),
                     )
                 for table, rows in child_rows(
                     report_id, verdict=verdict, tags=tags, keys=keys, signature=signature
                 ).items():
                     if not rows:
                         continue
-                    if table is TagRow:
-                        for row in rows:
-                            row["parents"] = driver.names_in(row["parents"])
-                    cursor.executemany(
-                        driver.insert(table.__tablename__, list(rows[0])),
-                        [tuple(row.values()) for row in rows],
-                    )
+                    if self._postgres and table is not DedupKeyRow:
+                        cursor.execute(*driver.insert_many(table.__tablename__, rows))
+                    else:
+                        if table is TagRow:
+                            for row in rows:
+                                row["parents"] = driver.names_in(row["parents"])
+                        cursor.executemany(
+                            driver.insert(table.__tablename__, list(rows[0])),
+                            [tuple(row.values()) for row in rows],
+                        )
                 for a in alerts:
                     alert_cursor = connection.cursor()
                     alert_cursor.execute(
@@ -793,3 +865,18 @@ def _reason(error: Exception) -> str:
     original = getattr(error, "orig", None)
     lines = str(original or error).splitlines()
     return lines[0] if lines else type(original or error).__name__
+
+
+def exact_match(fp: Identity, rows: Sequence[Any]) -> ExactMatch | None:
+    """Which of `rows` (id, source, guid, canonical_url, content_hash, duplicate_of, story_id;
+    in id order) is the same item as `fp`: the same guid within its source, else the same
+    canonical URL, else the same content hash; the oldest of each."""
+    for key, holds in (
+        ("guid", lambda r: fp.guid and r[1] == fp.source and r[2] == fp.guid),
+        ("url", lambda r: fp.canonical_url and r[3] == fp.canonical_url),
+        ("content", lambda r: r[4] == fp.content_hash),
+    ):
+        for row in rows:
+            if holds(row):
+                return ExactMatch(report_id=row[0], key=key, duplicate_of=row[5], story_id=row[6])
+    return None
