@@ -1,14 +1,16 @@
 """Normalize: an `Entry` as a source gave it becomes a clean `Report`.
 
 HTML is reduced to its text with block elements kept as paragraph breaks; whitespace is folded
-inside lines; control characters go; times become aware UTC; a missing title is derived from the
-text. Pure: no I/O, the time of fetching is passed in.
+inside lines; control characters go (and lone surrogates, noncharacters and the invisible
+bidirectional overrides that can make a title read as something else); times become aware UTC,
+and one more than a day after the report was fetched is not believed; a missing title is derived
+from the text. Pure: no I/O, the time of fetching is passed in.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -22,16 +24,24 @@ _BLOCK_TAGS = frozenset(
     "h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+# Embeddings, overrides and isolates; the marks (U+200E, U+200F, U+061C) stay: Arabic uses them.
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _INLINE_SPACE = re.compile(r"[^\S\n]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
-_SENTENCE_END = re.compile(r"(\S*)([.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# The word before the stop is read up to 40 characters back: unbounded, a run of letters with no
+# stop in it was scanned again from each of its characters (a 20,000-letter word took seconds).
+_SENTENCE_END = re.compile(r"(\S{0,40})([.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 # A full stop after these does not end a sentence ("Gen. Haftar", "U.N. envoy", "J. Smith").
 _ABBREVIATIONS = frozenset(
     "adm brig capt col cpl dr gen gov jr lt maj mr mrs ms mt no prof rep sen sgt sr st vs".split()
 )
 
 TITLE_MAX_CHARS = 120
+# A published time this far after the fetch is a mistake (a year 9999, a wrong time zone sign).
+PUBLISHED_AHEAD_MAX = timedelta(days=1)
 
 
 class _TextExtractor(HTMLParser):
@@ -75,14 +85,14 @@ def fold_whitespace(text: str) -> str:
     """Fold runs of spaces inside lines, strip lines, keep at most one blank line between
     paragraphs, and drop control characters (newlines stay)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub(" ", text.replace("\t", " "))
+    text = _CONTROL.sub(" ", _BIDI_CONTROL.sub("", text.replace("\t", " ")))
     lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
 
 
 def one_line(text: str) -> str:
     """`text` folded to a single line."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return " ".join(_CONTROL.sub(" ", _BIDI_CONTROL.sub("", text)).split())
 
 
 def derive_title(text: str) -> str:
@@ -131,10 +141,13 @@ def parse_datetime(value: str | datetime | None) -> datetime | None:
 
 
 def clean_url(url: str | None) -> str | None:
-    """`url` stripped, or None unless it is an absolute http or https URL."""
+    """`url` stripped, or None unless it is an absolute http or https URL (one holding a control
+    character or a lone surrogate is none: no store could keep it, no browser open it)."""
     if not url:
         return None
     url = url.strip()
+    if _CONTROL.search(url):
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -144,10 +157,18 @@ def clean_url(url: str | None) -> str | None:
     return url
 
 
+def _clean_guid(guid: str | None) -> str | None:
+    """`guid` stripped, without the characters no store can keep (NUL, lone surrogates); None
+    when nothing is left."""
+    guid = _CONTROL.sub("", guid).strip() if guid else ""
+    return guid or None
+
+
 def to_report(entry: Entry, *, fetched_at: datetime) -> Report:
     """The clean `Report` of `entry`.
 
-    Raises InputError naming `entry.ref` when nothing readable is left of it.
+    Raises InputError naming `entry.ref` when nothing readable is left of it. A published time
+    more than PUBLISHED_AHEAD_MAX after `fetched_at` is dropped (the report is kept without one).
     """
     text = fold_whitespace(strip_html(entry.body))
     title = one_line(strip_html(entry.title)) if entry.title else ""
@@ -155,12 +176,15 @@ def to_report(entry: Entry, *, fetched_at: datetime) -> Report:
         raise InputError(entry.ref, "no text left after removing markup")
     if not text:
         text = title
+    published = parse_datetime(entry.published)
+    if published is not None and published - fetched_at > PUBLISHED_AHEAD_MAX:
+        published = None
     return Report(
         source=one_line(entry.source) or "unknown",
         url=clean_url(entry.url),
-        guid=entry.guid.strip() if entry.guid and entry.guid.strip() else None,
+        guid=_clean_guid(entry.guid),
         title=title or derive_title(text),
         text=text,
-        published=parse_datetime(entry.published),
+        published=published,
         fetched_at=fetched_at.astimezone(UTC),
     )

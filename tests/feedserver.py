@@ -1,7 +1,8 @@
 """A feed server on 127.0.0.1 for tests: serves RSS documents that can change between polls,
 with ETag and Last-Modified (answering 304 to a conditional GET), and misbehaves on purpose when
 told to: an error status, 429 with Retry-After, a slow answer, a trickle, a redirect loop, a huge
-or gzip-bombed body, an HTML page. Records every request it sees."""
+or gzip-bombed body (made as they are sent, never held whole), an HTML page. Records every
+request it sees."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import hashlib
 import random
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +43,8 @@ def rss(title: str, items: list[dict[str, str]]) -> bytes:
 @dataclass
 class Route:
     """What one path answers. `mode` is "feed" (with validators), "status", "slow", "trickle",
-    "redirect", "huge", "gzip-bomb" or "html"."""
+    "redirect", "huge", "gzip-bomb", "gzip-stream" (a bomb of `size` zeros compressed as it
+    is sent, with no length) or "html"."""
 
     body: bytes = b""
     mode: str = "feed"
@@ -191,6 +194,18 @@ class FeedServer:
             chunk = b"x" * 65536
             for _ in range(route.size // len(chunk)):
                 h.wfile.write(chunk)
+            h.close_connection = True
+            return None
+        if route.mode == "gzip-stream":
+            h.send_response(200)
+            h.send_header("Content-Type", "application/rss+xml")
+            h.send_header("Content-Encoding", "gzip")
+            h.end_headers()
+            packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+            zeros = b"\0" * (1 << 20)
+            for _ in range(route.size // len(zeros)):
+                h.wfile.write(packer.compress(zeros))
+            h.wfile.write(packer.flush())
             h.close_connection = True
             return None
         if route.mode == "gzip-bomb":

@@ -35,13 +35,21 @@ from monitor.config import Settings
 from monitor.daemon.health import Schedule, failed, for_url, succeeded
 from monitor.daemon.metrics import Metrics
 from monitor.errors import DeliveryError, FetchError, InputError, StoreError
-from monitor.model import FeedState, Status
+from monitor.model import Entry, FeedState, Status
 from monitor.pipeline import Pipeline
 from monitor.sources import read_feed
 from monitor.sources.http import Fetched, Fetcher
 from monitor.store import SqlStore
 
 log = logging.getLogger(__name__)
+
+# A feed that could not be claimed because the database failed is tried again this soon at most.
+CLAIM_RETRY_S = 60.0
+
+# Entries read from one poll of a feed. Feeds list their newest first and carry tens of entries;
+# one with more is an archive or a mistake, and ingesting 100,000 entries would hold every other
+# feed up for minutes. The rest are named in the poll's line.
+MAX_ENTRIES = 1_000
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -86,6 +94,7 @@ class PollResult:
     counts: Counter[str] = field(default_factory=Counter)  # reports by status
     alerts: Counter[str] = field(default_factory=Counter)  # alerts by delivery status
     bad_entries: int = 0
+    not_read: int = 0  # entries past MAX_ENTRIES
     reason: str | None = None
     elapsed_s: float = 0.0
     next_poll_at: datetime | None = None
@@ -105,11 +114,34 @@ class PollResult:
         if self.outcome != "ingested":
             return f"feed '{self.feed}' {self.outcome} ({self.elapsed_s:.2f} s){wait}"
         bad = f", {self.bad_entries} unreadable" if self.bad_entries else ""
+        if self.not_read:
+            bad += f", {self.not_read:,} more not read (at most {MAX_ENTRIES:,} a poll)"
         return (
             f"feed '{self.feed}': {self.entries} entries, {self.counts['new']} new, "
             f"{self.counts['duplicate']} duplicate, {self.counts['seen']} seen{bad} "
             f"({self.elapsed_s:.2f} s){wait}"
         )
+
+
+def feed_entries(name: str, body: bytes, content_type: str) -> tuple[list[Entry | InputError], int]:
+    """The entries of feed `name`'s document (`body`, served as `content_type`): the first
+    MAX_ENTRIES of them, and how many more it holds, which are not read.
+
+    Raises InputError naming the feed when the document is no feed, or one refused; its reason
+    ends with the content type and the size.
+    """
+    ref = f"feed '{name}'"
+    entries: list[Entry | InputError] = []
+    more = 0
+    for item in read_feed(body, ref, source=name):
+        if isinstance(item, InputError) and item.ref == ref:
+            kind = content_type.split(";")[0].strip() or "no content type"
+            raise InputError(ref, f"{item.reason} ({kind}, {len(body):,} bytes)")
+        if len(entries) < MAX_ENTRIES:
+            entries.append(item)
+        else:
+            more += 1
+    return entries, more
 
 
 def _duration(seconds: float) -> str:
@@ -287,8 +319,11 @@ class Poller:
                 force=force,
             )
         except StoreError as e:
-            log.error("%s; tried again in a minute", e)
-            self.on_next(feed.name, now + timedelta(seconds=60))
+            # The database's fault, not the feed's: no back-off, the feed's own interval (at
+            # most a minute), so that polling resumes soon after the database does.
+            retry_s = min(CLAIM_RETRY_S, feed.schedule.interval_s)
+            log.error("%s; tried again in %s", e, _duration(retry_s))
+            self.on_next(feed.name, now + timedelta(seconds=retry_s))
             self.on_polled(PollResult(feed=feed.name, outcome="skipped", reason=str(e)))
             return None
         if claim.granted:
@@ -346,12 +381,17 @@ class Poller:
         try:
             new_state, notice = self._judge(feed, state, result, poll, now)
         except StoreError as e:
-            log.error("feed '%s': %s; it is fetched again on its next poll", feed.name, e)
+            # The database's fault, not the feed's: its health and what it kept for a
+            # conditional GET stay as they were (so that the whole feed is fetched again), and
+            # it is polled again as soon as a failed claim would be, without backing off.
+            retry_s = min(CLAIM_RETRY_S, feed.schedule.interval_s)
+            log.error("feed '%s': %s; it is fetched again in %s", feed.name, e, _duration(retry_s))
             self.metrics.store_errors.inc()
             poll.outcome, poll.reason = "failed", f"database failed: {e}"
-            new_state, notice = failed(
-                state, now=now, schedule=feed.schedule, rng=self.rng, reason=poll.reason
+            new_state = replace(
+                state, last_polled_at=now, next_poll_at=now + timedelta(seconds=retry_s)
             )
+            notice = None
         if notice is not None and not self._send_notice(notice.text):
             new_state = _replace_alerted(new_state, state)
         self.states[feed.name] = new_state
@@ -406,12 +446,10 @@ class Poller:
                 body_hash=body_hash,
                 new=0,
             )
-        ref = f"feed '{feed.name}'"
-        entries = list(read_feed(result.body, ref, source=feed.name))
-        unreadable = next((e for e in entries if isinstance(e, InputError) and e.ref == ref), None)
-        if unreadable is not None:
-            kind = result.content_type.split(";")[0].strip() or "no content type"
-            poll.reason = f"{unreadable.reason} ({kind}, {len(result.body):,} bytes)"
+        try:
+            entries, poll.not_read = feed_entries(feed.name, result.body, result.content_type)
+        except InputError as e:
+            poll.reason = e.reason
             return down(state, reason=poll.reason)
         poll.entries = len(entries)
         for outcome in self.pipeline.process_many(entries):
