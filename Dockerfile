@@ -61,7 +61,8 @@ WORKDIR /var/lib/monitor
 USER 10001:10001
 EXPOSE 9108
 
-# Configuration and watchlist read, database reachable: exit 0 (healthy) or 1 with the reason.
+# Configuration and watchlist read, database reachable: exit 0 (healthy), else 1 (or 2 for a
+# mistake in the configuration) with the reason; Docker counts any code but 0 as unhealthy.
 HEALTHCHECK --interval=60s --timeout=30s --start-period=30s --retries=3 \
     CMD ["monitor", "check"]
 

@@ -30,6 +30,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from monitor.errors import ConfigError
 from monitor.validation import validation_problems
@@ -100,6 +102,28 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _http_url_or_empty(value: str) -> str:
+    return _http_url(value) if value else value
+
+
+DATABASE_URL_FORM = "sqlite:////path/to/monitor.db or postgresql+psycopg://user@host/name"
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with a database URL, or None. Never repeats a password it may hold: an URL
+    that does not parse is not quoted at all."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return f"not a database URL (write {DATABASE_URL_FORM})"
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        shown = parsed.render_as_string(hide_password=True)
+        return f"'{shown}': no database of kind '{parsed.drivername}' (write {DATABASE_URL_FORM})"
+    return None
+
+
 def _moment(value: object) -> datetime:
     """A TOML date-time or an ISO 8601 text; without a zone it is UTC."""
     if isinstance(value, str):
@@ -116,6 +140,7 @@ Duration = Annotated[float, BeforeValidator(parse_duration)]
 Moment = Annotated[datetime, BeforeValidator(_moment)]
 Size = Annotated[int, BeforeValidator(parse_size)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+OptionalHttpUrl = Annotated[str, AfterValidator(_http_url_or_empty)]
 
 
 class _Section(BaseModel):
@@ -176,7 +201,7 @@ class AlertSettings(_Section):
 
 class SlackSettings(_Section):
     channel: str = Field(min_length=1)
-    api_url: str = ""
+    api_url: OptionalHttpUrl = ""
     token_file: str = ""
     webhook_url_file: str = ""
     timeout: Duration = Field(gt=0)
@@ -325,14 +350,20 @@ def load_settings(
         files.append(user_file)
         raw = _merge(raw, _resolve_paths(_read_toml(user_file), user_file.resolve().parent))
     blame = files[-1]
+    url_origin = f"{blame}: database.url"
     if env.get(ENV_DATA_DIR):
         raw = _merge(raw, {"database": {"data_dir": str(Path(env[ENV_DATA_DIR]).expanduser())}})
     if env.get(ENV_DB_URL):
         raw = _merge(raw, {"database": {"url": env[ENV_DB_URL]}})
+        url_origin = f"${ENV_DB_URL}"
     if db_url:
         raw = _merge(raw, {"database": {"url": db_url}})
+        url_origin = "--db"
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as e:
         raise ConfigError(f"{blame}: " + "; ".join(validation_problems(e))) from e
+    problem = database_url_problem(settings.database.url) if settings.database.url else None
+    if problem:
+        raise ConfigError(f"{url_origin}: {problem}")
     return LoadedSettings(settings=settings, files=tuple(files))

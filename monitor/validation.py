@@ -12,10 +12,15 @@ def _key_of(location: tuple[int | str, ...]) -> str:
     return key or "(top level)"
 
 
+def _message(text: str) -> str:
+    # pydantic says "Value error, " before what our own validators raise.
+    return text.removeprefix("Value error, ")
+
+
 def validation_problems(error: ValidationError) -> list[str]:
     """Each problem pydantic found, as `key: what is wrong` (`alerts.rules[0].channel: ...`)."""
     return [
         f"{_key_of(tuple(e['loc']))}: "
-        + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
+        + ("unknown key" if e["type"] == "extra_forbidden" else _message(e["msg"]))
         for e in error.errors()
     ]

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,11 +46,14 @@ class Posted:
 @dataclass
 class FakeSlack:
     """`failures` is a queue of answers given before any success: "429:<seconds>", "500",
-    "error:<code>", "hang:<seconds>"; `fail_channels` maps a channel to an error code."""
+    "error:<code>", "hang:<seconds>"; `fail_channels` maps a channel to an error code.
+    `on_post` is called with each message accepted, before the answer goes back."""
 
     posted: list[Posted] = field(default_factory=list)
     failures: deque[str] = field(default_factory=deque)
     fail_channels: dict[str, str] = field(default_factory=dict)
+    on_post: Callable[[Posted], None] | None = None
+    requests: list[str] = field(default_factory=list)  # the path of every request received
     attempts: int = 0
     _ts: int = 0
 
@@ -67,10 +71,12 @@ class FakeSlack:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802
+                fake.requests.append(self.path)
                 path, _, query = self.path.partition("?")
                 self._reply(*fake._read(path, dict(self.headers), parse_qs(query)))
 
             def do_POST(self) -> None:  # noqa: N802
+                fake.requests.append(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8")
                 self._reply(*fake._answer(self.path, dict(self.headers), body))
@@ -172,7 +178,12 @@ class FakeSlack:
             error = self.fail_channels.get(args.get("channel", ""))
             if error:
                 return 200, {"ok": False, "error": error}, json_type
-            return 200, self._record(args, body), json_type
+            answer = self._record(args, body)
+            if self.on_post is not None:
+                with self._lock:
+                    accepted = next(p for p in reversed(self.posted) if p.ts == answer["ts"])
+                self.on_post(accepted)
+            return 200, answer, json_type
         return 404, {"ok": False, "error": "unknown_method"}, json_type
 
     def _record(self, args: dict[str, Any], raw: str) -> dict[str, Any]:

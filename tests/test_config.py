@@ -1,14 +1,23 @@
 """The configuration's durations, sizes and feeds: what a person may write, and the one-line error
-naming the file and key when it is wrong."""
+naming the file and key when it is wrong; and each mistake (in the file, the watchlist, a
+credential) as `monitor replay`, `check`, `poll` and `run` meet it: one message, exit code 2,
+no database created, no request to a feed or to Slack."""
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from monitor.config import load_settings, parse_duration, parse_size
 from monitor.errors import ConfigError
+from tests.conftest import SEEDS, run_monitor
+from tests.fakeslack import TOKEN, FakeSlack
+from tests.feedserver import FeedServer, Route, news_item, rss
 
 
 @pytest.mark.parametrize(
@@ -91,3 +100,177 @@ def test_a_feed_may_set_its_own_interval_and_be_disabled(tmp_path: Path) -> None
         ("B", None, False),
     ]
     assert settings.polling.interval == 120
+
+
+# --- mistakes, as each command that starts something meets them ---------------------------------
+
+# Each command that stores, polls or sends; each must stop at a mistake before it begins.
+COMMANDS = {
+    "replay": ("replay", str(SEEDS)),
+    "check": ("check",),
+    "poll": ("poll", "--all"),
+    "run": ("run",),
+}
+BAD_TOML_ACTORS = '[[actor]]\nid = "x"\nname = \nkind = "person"\n'
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A configuration with one mistake: `top` is dotted keys for the top of the file (or a
+    whole line that breaks it), `files` other files beside it, `env` variables set or (None)
+    removed, `says` what the one message must hold; `blames_config` that it names the file."""
+
+    top: str
+    says: tuple[str, ...]
+    files: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str | None] = field(default_factory=dict)
+    feed_url: str | None = None
+    blames_config: bool = True
+
+
+MISTAKES = {
+    "unknown key": Mistake('polling.intervall = "5m"\n', ("polling.intervall: unknown key",)),
+    "wrong type": Mistake('polling.per_host = "two"\n', ("polling.per_host", "integer")),
+    "TOML syntax": Mistake('polling.interval = "5m\n', ("not valid TOML", "line 2")),
+    "feed url": Mistake("", ("feeds[0].url", "'htp:/x' is not an http"), feed_url="htp:/x"),
+    "slack api_url": Mistake(
+        'slack.api_url = "slack.example/api"\n',
+        ("slack.api_url", "not an http or https URL"),
+        env={"SLACK_API_URL": None},
+    ),
+    "database url": Mistake('database.url = "not a url"\n', ("database.url: not a database URL",)),
+    "database kind": Mistake(
+        'database.url = "nosuchdb://monitor:pw-in-url@db.example/x"\n',
+        ("database.url", "no database of kind 'nosuchdb'", "monitor:***@db.example"),
+    ),
+    "database url in the environment": Mistake(
+        "",
+        ("$MONITOR_DB_URL: not a database URL",),
+        env={"MONITOR_DB_URL": "not a url"},
+        blames_config=False,
+    ),
+    "missing token file": Mistake(
+        'slack.token_file = "absent-token"\n',
+        ("slack.token_file", "absent-token cannot be read"),
+        env={"SLACK_BOT_TOKEN": None},
+    ),
+    "empty token file": Mistake(
+        'slack.token_file = "token"\n',
+        ("slack.token_file", "token is empty"),
+        files={"token": "\n"},
+        env={"SLACK_BOT_TOKEN": None},
+    ),
+    "webhook file without a URL": Mistake(
+        'slack.webhook_url_file = "hook"\n',
+        ("slack.webhook_url_file", "does not hold an http or https URL"),
+        files={"hook": "hooks.slack.example/services/T0/B0/not-quoted\n"},
+        env={"SLACK_BOT_TOKEN": None},
+    ),
+    "webhook variable without a URL": Mistake(
+        "",
+        ("$SLACK_WEBHOOK_URL does not hold an http or https URL",),
+        env={"SLACK_BOT_TOKEN": None, "SLACK_WEBHOOK_URL": "hooks.example/not-quoted"},
+        blames_config=False,
+    ),
+    "watchlist TOML syntax": Mistake(
+        'watchlist.actors = "actors.toml"\n',
+        ("actors.toml: not valid TOML", "line 3"),
+        files={"actors.toml": BAD_TOML_ACTORS},
+        blames_config=False,
+    ),
+    "watchlist shape: not tables": Mistake(
+        'watchlist.actors = "actors.toml"\n',
+        ("actors.toml: 'actor' must be an array of tables",),
+        files={"actors.toml": 'actor = "haftar"\n'},
+        blames_config=False,
+    ),
+    "watchlist shape: wrong type": Mistake(
+        'watchlist.actors = "actors.toml"\n',
+        ("actors.toml: actor 'x': kind",),
+        files={"actors.toml": '[[actor]]\nid = "x"\nname = "X"\nkind = 5\n'},
+        blames_config=False,
+    ),
+}
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    slack = FakeSlack().start()
+    yield slack
+    slack.stop()
+
+
+def _write(tmp_path: Path, mistake: Mistake, feed_url: str) -> Path:
+    for name, text in mistake.files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        'database.data_dir = "data"\n'
+        + mistake.top
+        + f'[[feeds]]\nname = "Wire"\nurl = "{mistake.feed_url or feed_url}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def _run_each(
+    config: Path, tmp_path: Path, env: dict[str, str | None]
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every command at once on `config`; a variable given as None is set empty (unset, to
+    monitor)."""
+    child_env = {"SLACK_WEBHOOK_URL": ""} | {k: v or "" for k, v in env.items()}
+    with ThreadPoolExecutor(len(COMMANDS)) as pool:
+        futures = {
+            name: pool.submit(
+                run_monitor, *args, "--config", str(config), cwd=tmp_path, env=child_env
+            )
+            for name, args in COMMANDS.items()
+        }
+        return {name: f.result() for name, f in futures.items()}
+
+
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_a_mistake_is_one_message_exit_2_and_nothing_started(
+    name: str, tmp_path: Path, feed_server: FeedServer, fake_slack: FakeSlack
+) -> None:
+    mistake = MISTAKES[name]
+    feed_url = feed_server.serve("/wire.rss", Route(body=rss("Wire", [news_item(1)])))
+    config = _write(tmp_path, mistake, feed_url)
+    env: dict[str, str | None] = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake_slack.api_url}
+    results = _run_each(config, tmp_path, env | mistake.env)
+
+    for command, result in results.items():
+        where = f"monitor {command}: {result.stdout}{result.stderr}"
+        assert result.returncode == 2, where
+        assert "Traceback" not in result.stderr, where
+        if command == "check":
+            message = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+        else:
+            assert result.stdout == "", where
+            message = result.stderr.splitlines()
+        assert len(message) == 1, where
+        for fragment in mistake.says:
+            assert fragment in message[0], where
+        if mistake.blames_config:
+            assert str(config) in message[0], where
+        assert "pw-in-url" not in where and "not-quoted" not in where
+    assert not (tmp_path / "data").exists()
+    assert feed_server.requests == []
+    assert fake_slack.requests == []
+
+
+def test_without_the_mistake_the_same_setup_polls_and_asks_slack(
+    tmp_path: Path, feed_server: FeedServer, fake_slack: FakeSlack
+) -> None:
+    """The control for the test above: its setup, with no mistake, does reach the feed server
+    and Slack, and creates the database."""
+    feed_url = feed_server.serve("/wire.rss", Route(body=rss("Wire", [news_item(1)])))
+    config = _write(tmp_path, Mistake("", ()), feed_url)
+    env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake_slack.api_url}
+    polled = run_monitor("poll", "--all", "--config", str(config), cwd=tmp_path, env=env)
+    assert polled.returncode == 0, polled.stderr
+    checked = run_monitor("check", "--config", str(config), cwd=tmp_path, env=env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert (tmp_path / "data" / "monitor.db").is_file()
+    assert feed_server.seen("/wire.rss")
+    assert "/api/auth.test" in fake_slack.requests

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -227,39 +228,69 @@ class SlackCredentials:
     api_url: str = ""
 
 
-def _secret(env: Mapping[str, str], name: str, file: str, key: str) -> str | None:
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _secret(
+    env: Mapping[str, str], name: str, file: str, key: str, config_file: str, *, url: bool
+) -> str | None:
+    """A credential from the environment variable `name`, else from the file `[slack] key`
+    names. Raises ConfigError when the file cannot be read or what was found cannot be a token
+    (or a URL); the message names where it came from and never the value."""
     if env.get(name):
-        return env[name].strip()
-    if file:
+        value, origin = env[name].strip(), f"${name}"
+    elif file:
+        origin = f"{config_file}: slack.{key}: {file}" if config_file else f"slack.{key}: {file}"
         try:
             value = Path(file).read_text(encoding="utf-8").strip()
         except OSError as e:
-            raise ConfigError(f"slack.{key}: {file} cannot be read ({e.strerror or e})") from e
+            raise ConfigError(f"{origin} cannot be read ({e.strerror or e})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{origin} is not UTF-8 text") from None
         if not value:
-            raise ConfigError(f"slack.{key}: {file} is empty")
-        return value
-    return None
+            raise ConfigError(f"{origin} is empty")
+    else:
+        return None
+    # A second word or line would go into an HTTP header or URL, and the error the HTTP library
+    # raises about it quotes the whole value.
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ConfigError(f"{origin} holds more than one word; it must be the credential alone")
+    if url and not _is_http_url(value):
+        raise ConfigError(f"{origin} does not hold an http or https URL")
+    return value
 
 
 def slack_credentials(
-    settings: SlackSettings, env: Mapping[str, str] | None = None
+    settings: SlackSettings, env: Mapping[str, str] | None = None, *, config_file: str = ""
 ) -> SlackCredentials:
     """The credentials in force: $SLACK_BOT_TOKEN, else the token file; $SLACK_WEBHOOK_URL, else
-    the webhook file; $SLACK_API_URL, else `api_url`."""
+    the webhook file; $SLACK_API_URL, else `api_url`. Raises ConfigError naming the variable, or
+    `config_file` and the key, when one is unusable."""
     env = os.environ if env is None else env
+    api_url = env.get(ENV_API_URL) or settings.api_url
+    if env.get(ENV_API_URL) and not _is_http_url(api_url):
+        raise ConfigError(f"${ENV_API_URL}: '{api_url}' is not an http or https URL")
     return SlackCredentials(
-        token=_secret(env, ENV_TOKEN, settings.token_file, "token_file"),
-        webhook_url=_secret(env, ENV_WEBHOOK, settings.webhook_url_file, "webhook_url_file"),
-        api_url=env.get(ENV_API_URL) or settings.api_url,
+        token=_secret(env, ENV_TOKEN, settings.token_file, "token_file", config_file, url=False),
+        webhook_url=_secret(
+            env, ENV_WEBHOOK, settings.webhook_url_file, "webhook_url_file", config_file, url=True
+        ),
+        api_url=api_url,
     )
 
 
 def slack_notifier(
-    settings: SlackSettings, env: Mapping[str, str] | None = None
+    settings: SlackSettings, env: Mapping[str, str] | None = None, *, config_file: str = ""
 ) -> SlackNotifier | WebhookNotifier | None:
     """The Slack notifier the settings and environment call for: a bot token first, else a
-    webhook; None without credentials (alerts then go to the console)."""
-    found = slack_credentials(settings, env)
+    webhook; None without credentials (alerts then go to the console). Raises ConfigError (see
+    `slack_credentials`)."""
+    found = slack_credentials(settings, env, config_file=config_file)
     if found.token:
         return SlackNotifier(
             found.token, api_url=found.api_url, timeout_s=settings.timeout, pace_s=settings.pace
@@ -270,7 +301,7 @@ def slack_notifier(
 
 
 def choose_notifier(
-    settings: SlackSettings, env: Mapping[str, str] | None = None
+    settings: SlackSettings, env: Mapping[str, str] | None = None, *, config_file: str = ""
 ) -> SlackNotifier | WebhookNotifier | ConsoleNotifier:
     """Slack when credentials are set, else the console."""
-    return slack_notifier(settings, env) or ConsoleNotifier()
+    return slack_notifier(settings, env, config_file=config_file) or ConsoleNotifier()

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from monitor import __version__
-from monitor.alert import ConsoleNotifier, Dispatcher, Notifier
+from monitor.alert import ConsoleNotifier, Dispatcher, Notifier, Rule
 from monitor.alert.slack import choose_notifier
 from monitor.config import LoadedSettings, SlackSettings, load_settings
 from monitor.errors import ConfigError, InputError, MonitorError, StoreError
@@ -64,6 +64,21 @@ def _watchlist(loaded: LoadedSettings) -> Watchlist:
     return load_watchlist(Path(w.actors), w.places_files)
 
 
+def notifier_for(loaded: LoadedSettings) -> Notifier:
+    """Slack when credentials are set, else the console. Raises ConfigError naming the file and
+    key (or the environment variable) of a credential that cannot be used."""
+    return choose_notifier(loaded.settings.slack, config_file=str(loaded.user_file))
+
+
+def preflight(loaded: LoadedSettings) -> tuple[Watchlist, list[Rule], Notifier]:
+    """What a command that stores or sends needs read before it starts anything (a database
+    file, a lock, a request): the watchlist, the alert rules and the Slack credentials. Raises
+    ConfigError, so that a mistake is one message and exit code 2 with nothing begun."""
+    watchlist = _watchlist(loaded)
+    rules = rules_from_settings(loaded.settings, watchlist, str(loaded.user_file))
+    return watchlist, rules, notifier_for(loaded)
+
+
 class _JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC), level, logger, message."""
 
@@ -105,6 +120,9 @@ def cli(verbose: int, log_format: str) -> None:
     root.setLevel(logging.WARNING - 10 * min(verbose, 2))
     for chatty in ("httpx", "httpcore", "apscheduler", "alembic"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    # slack-sdk's debug lines hold each request's URL (an incoming webhook's URL is its secret)
+    # and headers: never logged, whatever -v says.
+    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
 
 
 @cli.command("replay")
@@ -130,8 +148,7 @@ def replay_command(
     """
     loaded = load_settings(config_file, db_url=db_url)
     settings = loaded.settings
-    watchlist = _watchlist(loaded)
-    rules = rules_from_settings(settings, watchlist, str(loaded.user_file))
+    watchlist, rules, notifier = preflight(loaded)
     inputs = plan(paths)
     files = [i for i in inputs if isinstance(i, InputFile)]
     total_bytes = sum(f.size for f in files)
@@ -139,7 +156,6 @@ def replay_command(
         total_bytes >= PROGRESS_MIN_BYTES or len(files) >= PROGRESS_MIN_FILES
     )
 
-    notifier = choose_notifier(settings.slack)
     # The console takes alerts as they come; Slack's go out after the replay, paced (see
     # `drain`), so that a slow or failing Slack never holds up storing.
     inline = isinstance(notifier, ConsoleNotifier)
@@ -195,7 +211,9 @@ def replay_command(
                 on_skipped=on_skipped,
                 on_file_done=lambda f: bar.update(f.size),
             )
-        if not dry_run and not inline and summary.alerts:
+        if not dry_run and not inline:
+            # Whatever the outbox holds, this replay's alerts and those a replay that died
+            # (or Slack's outage) left pending or handed over: running the replay again sends them.
             summary.alerts = drain(store, notifier, settings.slack)
     alerts = ", ".join(f"{n} {status}" for status, n in sorted(summary.alerts.items())) or "none"
     _err(

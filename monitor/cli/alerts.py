@@ -109,7 +109,7 @@ def slack_test_command(config_file: Path | None, db_url: str | None, channel: st
     """Post one test message, to see that Slack takes monitor's messages there."""
     loaded = load_settings(config_file, db_url=db_url)
     slack = loaded.settings.slack
-    notifier = slack_notifier(slack)
+    notifier = slack_notifier(slack, config_file=str(loaded.user_file))
     if notifier is None:
         _err("no Slack credentials: set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL (or [slack] files)")
         sys.exit(1)

@@ -12,15 +12,16 @@ from pathlib import Path
 import click
 
 from monitor.alert import ConsoleNotifier
-from monitor.alert.slack import choose_notifier, slack_notifier
-from monitor.cli import _err, cli, config_options, drain
+from monitor.alert.slack import slack_notifier
+from monitor.cli import _err, cli, config_options, drain, preflight
 from monitor.clock import utc_now
-from monitor.config import load_settings
+from monitor.config import LoadedSettings, load_settings
 from monitor.daemon import Service, feeds_from_settings, open_poller
 from monitor.daemon.health import is_due
 from monitor.errors import DeliveryError, MonitorError
 from monitor.model import AlertStatus, FeedState
 from monitor.output import shorten
+from monitor.pipeline import rules_from_settings
 from monitor.store import SqlStore
 from monitor.store.lock import single_writer
 from monitor.tag import load_watchlist
@@ -37,7 +38,14 @@ def run_command(config_file: Path | None, db_url: str | None) -> None:
     root = logging.getLogger()
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
-    service = Service(lambda: load_settings(config_file, db_url=db_url))
+
+    def load() -> LoadedSettings:
+        return load_settings(config_file, db_url=db_url)
+
+    # A mistake in the configuration, the watchlist or the credentials stops it here, before the
+    # service takes the database's lock or opens a connection.
+    preflight(load())
+    service = Service(load)
     service.run()
 
 
@@ -53,6 +61,7 @@ def poll_command(
     Prints a line a feed. Exit code 1 when a feed failed.
     """
     loaded = load_settings(config_file, db_url=db_url)
+    _, _, notifier = preflight(loaded)
     if logging.getLogger().level > logging.INFO:
         # Each poll's line goes to stdout below; the log would say it twice.
         logging.getLogger("monitor.daemon.poller").setLevel(logging.ERROR)
@@ -62,7 +71,6 @@ def poll_command(
             raise click.BadParameter(
                 f"no feed named '{name}' in {loaded.user_file}", param_hint="--feed"
             )
-    notifier = choose_notifier(loaded.settings.slack)
     inline = isinstance(notifier, ConsoleNotifier)
     with (
         single_writer(loaded.settings.database_url, "poll"),
@@ -188,9 +196,13 @@ def _feed_json(name: str, url: str, enabled: bool, state: FeedState | None) -> d
 @cli.command("check")
 @config_options
 def check_command(config_file: Path | None, db_url: str | None) -> None:
-    """Check that the service can run: the configuration and watchlist read, the database is
-    reachable and its tables current, alert delivery is set up. Exit code 0 or 1 with the
-    reason: usable as a container's health check."""
+    """Check that the service can run: the configuration and watchlist read, the alert rules
+    name what the watchlist holds, the Slack credentials can be read, the database is reachable
+    and its tables current, and Slack takes the token.
+
+    Exit code 0 when all is well; 2 when the configuration, the watchlist or a credential is
+    wrong (then nothing else is tried: no database is opened, no request made); 1 when the
+    database or Slack fails. Usable as a container's health check."""
     problems = 0
 
     def say(ok: bool, what: str) -> None:
@@ -202,7 +214,7 @@ def check_command(config_file: Path | None, db_url: str | None) -> None:
         loaded = load_settings(config_file, db_url=db_url)
     except MonitorError as e:
         say(False, f"configuration: {e}")
-        sys.exit(1)
+        sys.exit(2)
     settings = loaded.settings
     say(True, f"configuration: {', '.join(str(f) for f in loaded.files)}")
     try:
@@ -211,6 +223,20 @@ def check_command(config_file: Path | None, db_url: str | None) -> None:
         say(True, f"watchlist: {len(watchlist.entities):,} actors and places")
     except MonitorError as e:
         say(False, f"watchlist: {e}")
+    else:
+        try:
+            rules = rules_from_settings(settings, watchlist, str(loaded.user_file))
+            say(True, f"alert rules: {len(rules)}")
+        except MonitorError as e:
+            say(False, f"alert rules: {e}")
+    try:
+        notifier = slack_notifier(settings.slack, config_file=str(loaded.user_file))
+    except MonitorError as e:
+        say(False, f"slack: {e}")
+        notifier = None
+    if problems:
+        _err(f"{problems} configuration problem(s); nothing else checked")
+        sys.exit(2)
     enabled = [f for f in settings.feeds if f.enabled]
     say(bool(enabled) or not settings.feeds, f"feeds: {len(enabled)} enabled")
     try:
@@ -231,11 +257,6 @@ def check_command(config_file: Path | None, db_url: str | None) -> None:
             )
     except MonitorError as e:
         say(False, f"database: {e}")
-    try:
-        notifier = slack_notifier(settings.slack)
-    except MonitorError as e:
-        say(False, f"slack: {e}")
-        notifier = None
     if notifier is None:
         click.echo("info  alerts: no Slack credentials; alerts go to the console (standard error)")
     else:
