@@ -1,0 +1,348 @@
+"""The store failing under `monitor run` (a subprocess polling feeds on a local server, alerting
+the fake Slack): SQLite's write lock held by another process for longer than the busy timeout,
+the disk full, and PostgreSQL dropping every connection as a restart does. Each time the service
+logs one line naming the database and why, keeps going, loses no report it acknowledged (logged
+as stored) and, once the database is back, stores every entry once and posts every alert once."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import sqlite3
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import ProgrammingError
+
+from tests.conftest import PG_URL, Daemon, wait_for
+from tests.fakeslack import TOKEN, FakeSlack, Posted
+from tests.feedserver import FeedServer, Route, news_item, rss
+
+FEEDS = 5
+# What the service logs when a poll's entries could not be stored.
+REFETCHED = "it is fetched again in"
+ENTRIES = 10
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def _serve(server: FeedServer, rounds: int, delay_s: float = 0.0) -> None:
+    """Each feed with its first `rounds` x ENTRIES entries, newest first, answered after
+    `delay_s`."""
+    for f in range(FEEDS):
+        items = [news_item(1000 * f + k) for k in range(rounds * ENTRIES)]
+        server.serve(f"/f{f}.xml", Route(body=rss(f"F{f}", items[::-1]), delay_s=delay_s))
+
+
+def _start(
+    tmp_path: Path, db_url: str, server: FeedServer, slack: FakeSlack, daemons: list[Daemon]
+) -> Daemon:
+    lines = [
+        f'[database]\nurl = "{db_url}"\ndata_dir = "{tmp_path / "data"}"',
+        '[polling]\ninterval = "1s"\njitter = "0s"\ntimeout = "5s"\nbackoff_max = "2s"',
+        '[slack]\nchannel = "#desk"\npace = "0s"\nretry_max = "1s"',
+        '[service]\ndispatch_every = "1s"',
+    ]
+    lines += [f'[[feeds]]\nname = "F{f}"\nurl = "{server.url(f"/f{f}.xml")}"' for f in range(FEEDS)]
+    config = tmp_path / "monitor.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    daemon = Daemon(
+        config, tmp_path, env={"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.api_url}
+    )
+    daemons.append(daemon)
+    return daemon
+
+
+def _alert_id(posted: Posted) -> int:
+    assert posted.metadata is not None
+    return int(posted.metadata["event_payload"]["alert_id"])
+
+
+def _acknowledged(log: str) -> int:
+    """The new reports the service logged as stored, over every poll."""
+    return sum(
+        int(n) for n in re.findall(r"^monitor: INFO: feed 'F\d': \d+ entries, (\d+) new", log, re.M)
+    )
+
+
+def _check_everything_once(
+    rows: list[Any], alerts: list[Any], slack: FakeSlack, rounds: int
+) -> None:
+    """`rows`: (source, guid, status) of every report; `alerts`: (id, status) of every alert."""
+    entries = FEEDS * ENTRIES * rounds
+    assert len(rows) == entries
+    assert len({(source, guid) for source, guid, _ in rows}) == entries
+    assert {status for _, _, status in rows} == {"new"}
+    assert len(alerts) == entries and {status for _, status in alerts} == {"sent"}
+    posts = Counter(_alert_id(p) for p in slack.posted)
+    assert set(posts) == {alert_id for alert_id, _ in alerts} and max(posts.values()) == 1
+
+
+# --- SQLite: another process holds the write lock -------------------------------------------
+
+
+def _sqlite(db: Path, sql: str) -> list[Any]:
+    if not db.exists():
+        return []
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
+        try:
+            return connection.execute(sql).fetchall()
+        except sqlite3.OperationalError:
+            return []  # tables not made yet
+
+
+def _count(db: Path, sql: str) -> int:
+    rows = _sqlite(db, sql)
+    return int(rows[0][0]) if rows else 0
+
+
+class WriteLock:
+    """Another process's hold on a SQLite database's write lock (`BEGIN IMMEDIATE`)."""
+
+    def __init__(self, db: Path) -> None:
+        self._connection = sqlite3.connect(
+            db, timeout=10, isolation_level=None, check_same_thread=False
+        )
+        self.held = threading.Event()
+
+    def take(self) -> None:
+        self._connection.execute("BEGIN IMMEDIATE")
+        self.held.set()
+
+    def release(self) -> None:
+        if self.held.is_set():
+            self._connection.execute("ROLLBACK")
+            self.held.clear()
+
+    def close(self) -> None:
+        self.release()
+        self._connection.close()
+
+
+def test_sqlite_locked_by_another_process_longer_than_the_busy_timeout(
+    tmp_path: Path, feed_server: FeedServer, fake_slack: FakeSlack, daemons: list[Daemon]
+) -> None:
+    db = tmp_path / "data" / "monitor.db"
+    first = FEEDS * ENTRIES
+    _serve(feed_server, 1)
+    lock: WriteLock | None = None
+
+    def lock_when_slack_takes_the_tenth(posted: Posted) -> None:
+        # The dispatcher finds the lock taken as it records the message's ts.
+        if len(fake_slack.posted) == 10 and lock is not None:
+            lock.take()
+
+    fake_slack.on_post = lock_when_slack_takes_the_tenth
+    daemon = _start(tmp_path, f"sqlite:///{db}?timeout=1", feed_server, fake_slack, daemons)
+    assert wait_for(db.exists, 30)
+    lock = WriteLock(db)
+    try:
+        # While Slack takes a message: its record waits, then fails, for three timeouts and more.
+        assert wait_for(lock.held.is_set, 60), daemon.output()[-3000:]
+        fake_slack.on_post = None
+        assert wait_for(lambda: "alert dispatch: database" in daemon.output(), 30)
+        time.sleep(3)
+        lock.release()
+        assert wait_for(lambda: len(fake_slack.posted) == first, 60), daemon.output()[-3000:]
+
+        # While a poll is fetched: its entries cannot be stored, nor the next polls claimed.
+        _serve(feed_server, 2, delay_s=1.0)
+        assert wait_for(lambda: feed_server.in_flight > 0, 30)
+        lock.take()
+        assert wait_for(lambda: REFETCHED in daemon.output(), 30), daemon.output()[-3000:]
+        time.sleep(3)
+        assert _count(db, "SELECT count(*) FROM reports") == first
+    finally:
+        lock.close()
+
+    assert wait_for(lambda: len(fake_slack.posted) == 2 * first, 60), daemon.output()[-3000:]
+    code, _ = daemon.stop()
+    log = daemon.output()
+    assert code == 0, log[-3000:]
+    # One line each, naming the database and why: recording an alert, storing a poll's
+    # entries, claiming a feed.
+    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
+    assert errors and all(f"database sqlite:///{db}?timeout=1: " in line for line in errors)
+    for what in (
+        "alert dispatch: database sqlite:",
+        f"write failed (database is locked); {REFETCHED}",
+        "(database is locked); tried again in 1s",
+    ):
+        assert any(what in line for line in errors), what
+    assert _acknowledged(log) == 2 * first
+    _check_everything_once(
+        _sqlite(db, "SELECT source, guid, status FROM reports"),
+        _sqlite(db, "SELECT id, status FROM alerts"),
+        fake_slack,
+        2,
+    )
+    assert _sqlite(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+# --- SQLite: the disk is full ----------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a filesystem of its own, 8 MiB (tmpfs, mounted here: needs root)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root")
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _fill(folder: Path) -> Path:
+    """A file taking every free byte of `folder`'s filesystem."""
+    filler = folder / "filler"
+    with filler.open("wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError as e:
+            assert e.errno == errno.ENOSPC, e
+    return filler
+
+
+def test_disk_full_then_space_freed(
+    tmp_path: Path,
+    small_disk: Path,
+    feed_server: FeedServer,
+    fake_slack: FakeSlack,
+    daemons: list[Daemon],
+) -> None:
+    db = small_disk / "monitor.db"
+    first = FEEDS * ENTRIES
+    _serve(feed_server, 1)
+    daemon = _start(tmp_path, f"sqlite:///{db}", feed_server, fake_slack, daemons)
+    assert wait_for(lambda: len(fake_slack.posted) == first, 60), daemon.output()[-3000:]
+
+    # The write-ahead log is emptied into the database first: a log with room left in it would
+    # take the next writes without asking the filesystem for space.
+    with sqlite3.connect(db, timeout=10) as connection:
+        assert wait_for(
+            lambda: connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0, 10
+        )
+    # Full while a poll is fetched: its entries cannot be stored, nor the next polls claimed.
+    _serve(feed_server, 2, delay_s=1.0)
+    assert wait_for(lambda: feed_server.in_flight > 0, 30)
+    filler = _fill(small_disk)
+    assert wait_for(lambda: REFETCHED in daemon.output(), 30), daemon.output()[-3000:]
+    time.sleep(3)  # a few more polls fail
+    assert _count(db, "SELECT count(*) FROM reports") == first
+    filler.unlink()
+
+    assert wait_for(lambda: len(fake_slack.posted) == 2 * first, 60), daemon.output()[-3000:]
+    code, _ = daemon.stop()
+    log = daemon.output()
+    assert code == 0, log[-3000:]
+    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
+    print("\n".join(errors[:5]))
+    assert errors and all(f"database sqlite:///{db}: " in line for line in errors)
+    for what in (
+        f"write failed (database or disk is full); {REFETCHED}",
+        "(database or disk is full); tried again in 1s",
+    ):
+        assert any(what in line for line in errors), what
+    assert _acknowledged(log) == 2 * first
+    _check_everything_once(
+        _sqlite(db, "SELECT source, guid, status FROM reports"),
+        _sqlite(db, "SELECT id, status FROM alerts"),
+        fake_slack,
+        2,
+    )
+    assert _sqlite(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+# --- PostgreSQL: the server restarts ---------------------------------------------------------
+
+
+def _pg(url: str, sql: str) -> list[Any]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(text(sql))]
+    except ProgrammingError:
+        return []  # tables not made yet
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_restart_drops_every_connection(
+    tmp_path: Path,
+    pg_url: str,
+    feed_server: FeedServer,
+    fake_slack: FakeSlack,
+    daemons: list[Daemon],
+) -> None:
+    # The service's connections carry a name of their own: only they are dropped (the server is
+    # shared with other tests, so it is not restarted for real). Dropping every connection, and
+    # each new one as it comes for a few seconds, is what a restart looks like to a client.
+    name = f"monitor-faults-{uuid.uuid4().hex[:8]}"
+    url = f"{pg_url}&application_name={name}"
+    first = FEEDS * ENTRIES
+    _serve(feed_server, 1)
+    daemon = _start(tmp_path, url, feed_server, fake_slack, daemons)
+    assert wait_for(lambda: len(fake_slack.posted) == first, 60), daemon.output()[-3000:]
+
+    _serve(feed_server, 2, delay_s=1.0)
+    assert wait_for(lambda: feed_server.in_flight > 0, 30)
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    dropped = 0
+    try:
+        with admin.connect() as connection:
+            until = time.monotonic() + 4
+            while time.monotonic() < until:
+                dropped += len(
+                    connection.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                            " WHERE application_name = :name"
+                        ),
+                        {"name": name},
+                    ).all()
+                )
+                time.sleep(0.1)
+    finally:
+        admin.dispose()
+    assert dropped >= 2
+
+    assert wait_for(lambda: len(fake_slack.posted) == 2 * first, 60), daemon.output()[-3000:]
+    code, _ = daemon.stop()
+    log = daemon.output()
+    assert code == 0, log[-3000:]
+    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
+    print("\n".join(errors[:8]))
+    assert errors and all("database postgresql+psycopg://" in line for line in errors)
+    assert _acknowledged(log) == 2 * first
+    _check_everything_once(
+        _pg(url, "SELECT source, guid, status FROM reports"),
+        _pg(url, "SELECT id, status FROM alerts"),
+        fake_slack,
+        2,
+    )
