@@ -1,7 +1,9 @@
 """Ingest throughput on PostgreSQL with one, two and three replicas: each replica a process of its
 own running the whole pipeline (normalise, dedup, tag, story, store, alert to a null notifier) on
 its share of the same synthetic stream, all against one database that already holds `--stored`
-reports. Prints one table: replicas, reports, wall time, reports/s, and the speed-up over one.
+reports. Prints one table: replicas, reports, wall time, reports/s, and the speed-up over one
+replica in the same round (with `--rounds`, the replica counts are run in turn, that many times,
+so that a machine busier for a while weighs on all of them).
 
     python scripts/bench_replicas.py --db postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -68,6 +70,9 @@ def main() -> int:
     parser.add_argument("--replicas", default="1,2,3")
     parser.add_argument("--per-day", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs of each replica count, taken in turn"
+    )
     args = parser.parse_args()
     admin = _admin(args.db)
     with admin.connect() as connection:
@@ -78,7 +83,8 @@ def main() -> int:
     print(f"filled {args.stored:,} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     spawn = multiprocessing.get_context("spawn")
     rows = []
-    for n in (int(x) for x in args.replicas.split(",")):
+    counts = [int(x) for x in args.replicas.split(",")]
+    for n in counts * args.rounds:
         name = f"monitor_bench_replicas_{n}"
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -116,10 +122,11 @@ def main() -> int:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE "{TEMPLATE}"'))
     admin.dispose()
-    base = rows[0][3]
     print(f"PostgreSQL, {args.stored:,} reports stored before each run; {args.reports:,} ingested")
     print(f"{'replicas':>8}  {'reports':>7}  {'wall s':>7}  {'reports/s':>9}  {'speed-up':>8}")
-    for n, stored, wall, rps in rows:
+    for i, (n, stored, wall, rps) in enumerate(rows):
+        # Each against the run of one replica in the same round.
+        base = rows[i - i % len(counts)][3]
         print(f"{n:>8}  {stored:>7}  {wall:>7.1f}  {rps:>9.0f}  {rps / base:>7.2f}x")
     return 0
 
