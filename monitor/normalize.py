@@ -40,6 +40,9 @@ _ABBREVIATIONS = frozenset(
 )
 
 TITLE_MAX_CHARS = 120
+# A title given longer than this is cut: no headline is, and a megabyte one would be stored and
+# shown whole.
+TITLE_KEEP_CHARS = 1_000
 # A published time this far after the fetch is a mistake (a year 9999, a wrong time zone sign).
 PUBLISHED_AHEAD_MAX = timedelta(days=1)
 
@@ -171,7 +174,7 @@ def to_report(entry: Entry, *, fetched_at: datetime) -> Report:
     more than PUBLISHED_AHEAD_MAX after `fetched_at` is dropped (the report is kept without one).
     """
     text = fold_whitespace(strip_html(entry.body))
-    title = one_line(strip_html(entry.title)) if entry.title else ""
+    title = one_line(strip_html(entry.title))[:TITLE_KEEP_CHARS] if entry.title else ""
     if not text and not title:
         raise InputError(entry.ref, "no text left after removing markup")
     if not text:

@@ -50,7 +50,7 @@ from monitor.model import (
     TagKind,
     Verdict,
 )
-from monitor.normalize import to_report
+from monitor.normalize import parse_datetime, to_report
 from monitor.store import Store
 from monitor.story import DEFAULT_STORY_POLICY, StoryPolicy, choose, signature
 from monitor.tag import Tagger, Watchlist
@@ -351,9 +351,13 @@ class Pipeline:
             return e
         warnings = []
         if entry.published and report.published is None:
-            warnings.append(
-                f"unreadable published date {str(entry.published)[:60]!r}, kept without one"
-            )
+            given = str(entry.published)[:60]
+            if parse_datetime(entry.published) is None:
+                warnings.append(f"unreadable published date {given!r}, kept without one")
+            else:
+                warnings.append(
+                    f"published date {given!r} is more than a day ahead, kept without one"
+                )
         paragraphs = paragraph_words(report.text)
         return _Prepared(
             entry=entry,

@@ -75,7 +75,8 @@ def pg_url(pg_unreachable: str | None) -> Iterator[str]:
             pytest.fail(pg_unreachable)
         pytest.skip(pg_unreachable)
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    # Pooled connections are tested before use: a test may restart the server.
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in PG_URL else "?"

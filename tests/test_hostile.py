@@ -343,6 +343,7 @@ def test_a_one_megabyte_word_is_stored_in_bounded_time(
     assert result.ok and result.counts["new"] == 1
     (report,) = reports
     assert report.text == word
+    assert report.title == word[:1_000]  # no headline is longer; the text keeps it all
 
 
 def _escape(text: str) -> str:

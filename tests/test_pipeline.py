@@ -168,6 +168,14 @@ def test_an_unreadable_date_is_a_warning_not_a_failure(
         )
     assert outcome.report.published is None
     assert outcome.warnings and "last Tuesday" in outcome.warnings[0]
+    with SqlStore.open(db_url, clock=clock) as store:
+        ahead = _pipeline(store, tagger, clock).process(
+            Entry(ref="y", source="s", body="About Derna.", published="9999-12-31T00:00:00Z")
+        )
+    assert ahead.report.published is None
+    assert ahead.warnings == (
+        "published date '9999-12-31T00:00:00Z' is more than a day ahead, kept without one",
+    )
 
 
 STORIES = Path(__file__).parent / "data" / "stories"

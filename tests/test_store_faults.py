@@ -1,14 +1,16 @@
 """The store failing under `monitor run` (a subprocess polling feeds on a local server, alerting
 the fake Slack): SQLite's write lock held by another process for longer than the busy timeout,
-the disk full, and PostgreSQL dropping every connection as a restart does. Each time the service
-logs one line naming the database and why, keeps going, loses no report it acknowledged (logged
-as stored) and, once the database is back, stores every entry once and posts every alert once."""
+the disk full, PostgreSQL dropping every connection as a restart does, and PostgreSQL stopped and
+started for real (where this process may do it). Each time the service logs one line naming the
+database and why, keeps going, loses no report it acknowledged (logged as stored) and, once the
+database is back, stores every entry once and posts every alert once."""
 
 from __future__ import annotations
 
 import errno
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import threading
@@ -21,6 +23,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from tests.conftest import PG_URL, Daemon, wait_for
@@ -343,6 +346,68 @@ def test_postgresql_restart_drops_every_connection(
     _check_everything_once(
         _pg(url, "SELECT source, guid, status FROM reports"),
         _pg(url, "SELECT id, status FROM alerts"),
+        fake_slack,
+        2,
+    )
+
+
+def _local_cluster() -> list[str] | None:
+    """The command that stops and starts the PostgreSQL server the tests use, where this process
+    may run it: as root, on the machine that runs the server (a Debian cluster)."""
+    host = make_url(PG_URL).host or "localhost"
+    clusters = Path("/etc/postgresql")
+    if (
+        os.geteuid() != 0
+        or host not in ("127.0.0.1", "localhost")
+        or shutil.which("pg_ctlcluster") is None
+        or not clusters.is_dir()
+    ):
+        return None
+    versions = sorted(p.name for p in clusters.iterdir() if (p / "main").is_dir())
+    if not versions:
+        return None
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main"]
+
+
+def test_postgresql_stopped_and_started_for_real(
+    tmp_path: Path,
+    pg_url: str,
+    feed_server: FeedServer,
+    fake_slack: FakeSlack,
+    daemons: list[Daemon],
+) -> None:
+    # The server is shared, but the tests run one at a time: it is down only during this one,
+    # and started again whatever happens.
+    cluster = _local_cluster()
+    if cluster is None:
+        pytest.skip("the PostgreSQL server cannot be restarted from here (root on its machine)")
+    first = FEEDS * ENTRIES
+    _serve(feed_server, 1)
+    daemon = _start(tmp_path, pg_url, feed_server, fake_slack, daemons)
+    assert wait_for(lambda: len(fake_slack.posted) == first, 60), daemon.output()[-3000:]
+
+    _serve(feed_server, 2, delay_s=1.0)
+    assert wait_for(lambda: feed_server.in_flight > 0, 30)
+    errors_before = daemon.output().count("monitor: ERROR: ")
+    try:
+        subprocess.run([*cluster, "stop", "-m", "fast"], check=True, capture_output=True)
+        # Down for a few polls: new connections are refused, not just old ones dropped.
+        assert wait_for(lambda: daemon.output().count("monitor: ERROR: ") > errors_before, 15)
+        time.sleep(3)
+    finally:
+        subprocess.run([*cluster, "start"], check=True, capture_output=True)
+    assert wait_for(lambda: _pg(pg_url, "SELECT 1") == [(1,)], 30)
+
+    assert wait_for(lambda: len(fake_slack.posted) == 2 * first, 90), daemon.output()[-3000:]
+    code, _ = daemon.stop()
+    log = daemon.output()
+    assert code == 0, log[-3000:]
+    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
+    assert errors and all("database postgresql+psycopg://" in line for line in errors)
+    assert _acknowledged(log) == 2 * first
+    _check_everything_once(
+        _pg(pg_url, "SELECT source, guid, status FROM reports"),
+        _pg(pg_url, "SELECT id, status FROM alerts"),
         fake_slack,
         2,
     )
