@@ -204,6 +204,7 @@ class SlackSettings(_Section):
     api_url: OptionalHttpUrl = ""
     token_file: str = ""
     webhook_url_file: str = ""
+    required: bool = False
     timeout: Duration = Field(gt=0)
     pace: Duration
     retry_max: Duration = Field(gt=0)

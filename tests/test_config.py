@@ -172,6 +172,11 @@ MISTAKES = {
         env={"SLACK_BOT_TOKEN": None, "SLACK_WEBHOOK_URL": "hooks.example/not-quoted"},
         blames_config=False,
     ),
+    "credential variable missing": Mistake(
+        "slack.required = true\n",
+        ("slack.required: no Slack credential is set", "$SLACK_BOT_TOKEN"),
+        env={"SLACK_BOT_TOKEN": None, "SLACK_WEBHOOK_URL": None},
+    ),
     "watchlist TOML syntax": Mistake(
         'watchlist.actors = "actors.toml"\n',
         ("actors.toml: not valid TOML", "line 3"),

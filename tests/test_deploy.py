@@ -256,7 +256,10 @@ def test_the_image_config_serves_metrics_outside_and_keeps_the_defaults(
     exposed = [int(p.split("/")[0]) for i in image if i.keyword == "EXPOSE" for p in i.args.split()]
     assert exposed == [settings.service.metrics_port] == [9108]
     assert settings.service.metrics_host == "0.0.0.0"
-    assert settings.model_copy(update={"service": defaults.service}) == defaults
+    assert settings.slack.required
+    kept = {"service": defaults.service, "slack": defaults.slack}
+    assert settings.model_copy(update=kept) == defaults
+    assert settings.slack.model_copy(update={"required": False}) == defaults.slack
 
     in_image = load_settings(path, env=image_env(image)).settings
     assert in_image.database_url == "sqlite:////var/lib/monitor/monitor.db"
@@ -273,6 +276,13 @@ def test_the_health_check_passes_on_an_empty_volume(
         "MONITOR_CONFIG": str(tmp_path / "monitor.toml"),
         "MONITOR_DATA_DIR": str(volume),
     }
+    # Without a Slack credential the container is unhealthy, and says why.
+    result = run_monitor(*healthcheck_command(image)[1:], cwd=tmp_path, env=env, timeout=30)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "slack.required: no Slack credential is set" in result.stdout + result.stderr
+    assert not (volume / "monitor.db").exists()
+    # With one (a webhook: checking it sends nothing), healthy.
+    env["SLACK_WEBHOOK_URL"] = "https://hooks.slack.example/services/T0/B0/secret"
     result = run_monitor(*healthcheck_command(image)[1:], cwd=tmp_path, env=env, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout

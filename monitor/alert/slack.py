@@ -289,7 +289,7 @@ def slack_notifier(
 ) -> SlackNotifier | WebhookNotifier | None:
     """The Slack notifier the settings and environment call for: a bot token first, else a
     webhook; None without credentials (alerts then go to the console). Raises ConfigError (see
-    `slack_credentials`)."""
+    `slack_credentials`), and when `required` is set and no credential is."""
     found = slack_credentials(settings, env, config_file=config_file)
     if found.token:
         return SlackNotifier(
@@ -297,6 +297,12 @@ def slack_notifier(
         )
     if found.webhook_url:
         return WebhookNotifier(found.webhook_url, timeout_s=settings.timeout, pace_s=settings.pace)
+    if settings.required:
+        where = f"{config_file}: " if config_file else ""
+        raise ConfigError(
+            f"{where}slack.required: no Slack credential is set (${ENV_TOKEN} or"
+            f" ${ENV_WEBHOOK}, or slack.token_file or slack.webhook_url_file)"
+        )
     return None
 
 
