@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from monitor.clock import Clock, fixed_clock
 from monitor.tag import Tagger, Watchlist, load_watchlist
+from tests.fakeslack import FakeSlack
 from tests.feedserver import FeedServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,6 +131,16 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A fake Slack Web API on 127.0.0.1 (see tests/fakeslack.py)."""
+    slack = FakeSlack().start()
+    try:
+        yield slack
+    finally:
+        slack.stop()
 
 
 @pytest.fixture

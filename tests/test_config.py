@@ -6,7 +6,6 @@ no database created, no request to a feed or to Slack."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,13 +195,6 @@ MISTAKES = {
         blames_config=False,
     ),
 }
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    slack = FakeSlack().start()
-    yield slack
-    slack.stop()
 
 
 def _write(tmp_path: Path, mistake: Mistake, feed_url: str) -> Path:

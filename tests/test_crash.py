@@ -15,11 +15,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.conftest import REPO, wait_for
 from tests.fakeslack import TOKEN, FakeSlack, Posted
@@ -28,13 +26,6 @@ from tests.feedserver import news_item
 ORIGINALS = 920
 COPIES = 80
 SEED = 20261121
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 def _reports(path: Path, rng: random.Random) -> dict[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 import urllib.request
 from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,13 +41,6 @@ SETUPS = [
     Setup("webhook", "env", "channel_not_found"),
     Setup("webhook", "env", "refused"),
 ]
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    slack = FakeSlack().start()
-    yield slack
-    slack.stop()
 
 
 def _secrets(fake: FakeSlack) -> list[str]:

@@ -8,7 +8,6 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,13 +35,6 @@ HOSTILE = [
     "<!subteam^S1>",
     "<https://evil.example|click me>",
 ]
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 def _env(fake: FakeSlack) -> dict[str, str]:

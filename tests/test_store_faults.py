@@ -36,13 +36,6 @@ REFETCHED = "it is fetched again in"
 ENTRIES = 10
 
 
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
-
-
 def _serve(server: FeedServer, rounds: int, delay_s: float = 0.0) -> None:
     """Each feed with its first `rounds` x ENTRIES entries, newest first, answered after
     `delay_s`."""
@@ -111,6 +104,17 @@ def _sqlite(db: Path, sql: str) -> list[Any]:
 def _count(db: Path, sql: str) -> int:
     rows = _sqlite(db, sql)
     return int(rows[0][0]) if rows else 0
+
+
+def _check_sqlite(db: Path, slack: FakeSlack) -> None:
+    """Both rounds of entries stored and alerted once each, and the file sound."""
+    _check_everything_once(
+        _sqlite(db, "SELECT source, guid, status FROM reports"),
+        _sqlite(db, "SELECT id, status FROM alerts"),
+        slack,
+        2,
+    )
+    assert _sqlite(db, "PRAGMA integrity_check") == [("ok",)]
 
 
 class WriteLock:
@@ -187,13 +191,7 @@ def test_sqlite_locked_by_another_process_longer_than_the_busy_timeout(
     ):
         assert any(what in line for line in errors), what
     assert _acknowledged(log) == 2 * first
-    _check_everything_once(
-        _sqlite(db, "SELECT source, guid, status FROM reports"),
-        _sqlite(db, "SELECT id, status FROM alerts"),
-        fake_slack,
-        2,
-    )
-    assert _sqlite(db, "PRAGMA integrity_check") == [("ok",)]
+    _check_sqlite(db, fake_slack)
 
 
 # --- SQLite: the disk is full ----------------------------------------------------------------
@@ -273,13 +271,7 @@ def test_disk_full_then_space_freed(
     ):
         assert any(what in line for line in errors), what
     assert _acknowledged(log) == 2 * first
-    _check_everything_once(
-        _sqlite(db, "SELECT source, guid, status FROM reports"),
-        _sqlite(db, "SELECT id, status FROM alerts"),
-        fake_slack,
-        2,
-    )
-    assert _sqlite(db, "PRAGMA integrity_check") == [("ok",)]
+    _check_sqlite(db, fake_slack)
 
 
 # --- PostgreSQL: the server restarts ---------------------------------------------------------
@@ -294,6 +286,25 @@ def _pg(url: str, sql: str) -> list[Any]:
         return []  # tables not made yet
     finally:
         engine.dispose()
+
+
+def _recovered_on_postgresql(daemon: Daemon, url: str, slack: FakeSlack) -> None:
+    """After the fault: both rounds stored and alerted once each, the service stops cleanly,
+    and each error it logged names the database."""
+    first = FEEDS * ENTRIES
+    assert wait_for(lambda: len(slack.posted) == 2 * first, 90), daemon.output()[-3000:]
+    code, _ = daemon.stop()
+    log = daemon.output()
+    assert code == 0, log[-3000:]
+    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
+    assert errors and all("database postgresql+psycopg://" in line for line in errors)
+    assert _acknowledged(log) == 2 * first
+    _check_everything_once(
+        _pg(url, "SELECT source, guid, status FROM reports"),
+        _pg(url, "SELECT id, status FROM alerts"),
+        slack,
+        2,
+    )
 
 
 def test_postgresql_restart_drops_every_connection(
@@ -335,20 +346,7 @@ def test_postgresql_restart_drops_every_connection(
         admin.dispose()
     assert dropped >= 2
 
-    assert wait_for(lambda: len(fake_slack.posted) == 2 * first, 60), daemon.output()[-3000:]
-    code, _ = daemon.stop()
-    log = daemon.output()
-    assert code == 0, log[-3000:]
-    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
-    print("\n".join(errors[:8]))
-    assert errors and all("database postgresql+psycopg://" in line for line in errors)
-    assert _acknowledged(log) == 2 * first
-    _check_everything_once(
-        _pg(url, "SELECT source, guid, status FROM reports"),
-        _pg(url, "SELECT id, status FROM alerts"),
-        fake_slack,
-        2,
-    )
+    _recovered_on_postgresql(daemon, url, fake_slack)
 
 
 def _local_cluster() -> list[str] | None:
@@ -398,16 +396,4 @@ def test_postgresql_stopped_and_started_for_real(
         subprocess.run([*cluster, "start"], check=True, capture_output=True)
     assert wait_for(lambda: _pg(pg_url, "SELECT 1") == [(1,)], 30)
 
-    assert wait_for(lambda: len(fake_slack.posted) == 2 * first, 90), daemon.output()[-3000:]
-    code, _ = daemon.stop()
-    log = daemon.output()
-    assert code == 0, log[-3000:]
-    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
-    assert errors and all("database postgresql+psycopg://" in line for line in errors)
-    assert _acknowledged(log) == 2 * first
-    _check_everything_once(
-        _pg(pg_url, "SELECT source, guid, status FROM reports"),
-        _pg(pg_url, "SELECT id, status FROM alerts"),
-        fake_slack,
-        2,
-    )
+    _recovered_on_postgresql(daemon, pg_url, fake_slack)
