@@ -274,15 +274,11 @@ class Pipeline:
                 self._sync_index()
                 # The group's exact matches are read at once. An entry that shares a key with
                 # one stored earlier in the group asks again, as that one is not among them.
-                prepared = [item for item in ready if isinstance(item, _Prepared)]
-                matches = dict(
-                    zip(
-                        map(id, prepared),
-                        self.store.find_exact_many([item.known for item in prepared]),
-                        strict=True,
-                    )
+                matches = self.store.find_exact_many(
+                    [item.known for item in ready if isinstance(item, _Prepared)]
                 )
-                self.store.reserve_ids(sum(match is None for match in matches.values()))
+                self.store.reserve_ids(matches.count(None))
+                pending = iter(matches)
                 taken: set[tuple[str, ...]] = set()
                 for item in ready:
                     if isinstance(item, InputError):
@@ -290,7 +286,8 @@ class Pipeline:
                         continue
                     entry = item.entry
                     keys = identity_keys(item.known)
-                    exact = self.store.find_exact(item.known) if keys & taken else matches[id(item)]
+                    found = next(pending)
+                    exact = self.store.find_exact(item.known) if keys & taken else found
                     outcome = self._ingest(item, exact)
                     if exact is None:
                         taken |= keys
@@ -333,14 +330,15 @@ class Pipeline:
         ready = [e if isinstance(e, InputError) else self._prepare(e) for e in group]
         if not self.store.shared:
             return ready
-        prepared = [item for item in ready if isinstance(item, _Prepared)]
-        held = self.store.find_exact_many([item.known for item in prepared])
-        tagged = {
-            id(item): replace(item, tags=self.tagger.tag(item.report))
-            for item, match in zip(prepared, held, strict=True)
-            if match is None
-        }
-        return [tagged.get(id(item), item) for item in ready]
+        held = iter(
+            self.store.find_exact_many([i.known for i in ready if isinstance(i, _Prepared)])
+        )
+        tagged: list[_Prepared | InputError] = []
+        for item in ready:
+            if isinstance(item, _Prepared) and next(held) is None:
+                item = replace(item, tags=self.tagger.tag(item.report))
+            tagged.append(item)
+        return tagged
 
     def _prepare(self, entry: Entry) -> _Prepared | InputError:
         """Normalize an entry and work out its words and identity: nothing here decides

@@ -152,10 +152,8 @@ class SqlStore:
         self._clock = clock
         self._owns_engine = _owns_engine
         self._batched = False
-        # Report ids reserved for the group being stored (PostgreSQL, inside `batch`), and
-        # whether the report being added took one.
+        # Report ids reserved for the group being stored (PostgreSQL, inside `batch`).
         self._ids: list[int] = []
-        self._reserved = False
         self._session = Session(engine, expire_on_commit=False)
         self._driver = Driver(engine.dialect)
         self._postgres = engine.dialect.name == "postgresql"
@@ -270,11 +268,6 @@ class SqlStore:
         )
         self._ids = [int(row[0]) for row in rows]
         self._ids.reverse()
-
-    def _reserved_id(self) -> int | None:
-        """The next reserved id, or None (the insert then returns one)."""
-        self._reserved = self._batched and bool(self._ids)
-        return self._ids.pop() if self._reserved else None
 
     def _cursor(self) -> Any:
         """A cursor on the driver's connection under the session's transaction."""
@@ -475,27 +468,29 @@ class SqlStore:
             # (psycopg's pipeline mode), each table's rows in one statement: a report writes to
             # five tables, and each statement waiting for its answer cost more than the
             # statement itself.
-            report_id = self._reserved_id()
-            if report_id is None:
+            reserved = self._ids.pop() if self._ids else None
+            if reserved is None:
                 cursor.execute(
                     driver.insert("reports", list(values), returning="id"),
                     tuple(values.values()),
                 )
                 report_id = int(cursor.fetchone()[0])
+            else:
+                report_id = reserved
+            opens_story = story_id is None
+            if story_id is None:
+                story_id = values["story_id"] = report_id
             alert_cursors = []
             with connection.pipeline() if self._postgres else nullcontext():
-                if story_id is None:
-                    story_id = report_id
-                    values["story_id"] = story_id
-                    if not self._reserved:
-                        cursor.execute(
-                            driver.sql("UPDATE reports SET story_id = ? WHERE id = ?"),
-                            (report_id, report_id),
-                        )
-                if self._reserved:
+                if reserved is not None:
                     cursor.execute(
                         driver.insert("reports", ["id", *values]),
                         (report_id, *values.values()),
+                    )
+                elif opens_story:
+                    cursor.execute(
+                        driver.sql("UPDATE reports SET story_id = ? WHERE id = ?"),
+                        (report_id, report_id),
                     )
                 for table, rows in child_rows(
                     report_id, verdict=verdict, tags=tags, keys=keys, signature=signature
