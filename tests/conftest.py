@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -114,6 +116,32 @@ def run_monitor(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+def sqlite_rows(db: Path, sql: str) -> list[Any]:
+    """The rows of `sql` on the SQLite file `db`, read only, while a monitor may be writing it;
+    none before the file or its tables exist."""
+    if not db.exists():
+        return []
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
+        try:
+            return connection.execute(sql).fetchall()
+        except sqlite3.OperationalError:
+            return []  # tables not made yet
+
+
+def poller_config(tmp_path: Path, feeds: dict[str, str], **polling: object) -> Path:
+    """A configuration polling `feeds` (name -> URL) into tmp_path/data; `polling` overrides
+    keys of [polling]."""
+    lines = [f'[database]\ndata_dir = "{tmp_path / "data"}"\n', "[polling]"]
+    settings = {"timeout": "3s", "per_host": 2, "concurrency": 8} | polling
+    for key, value in settings.items():
+        lines.append(f"{key} = {value!r}".replace("'", '"'))
+    for name, url in feeds.items():
+        lines.append(f'[[feeds]]\nname = "{name}"\nurl = "{url}"')
+    path = tmp_path / "monitor.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def shared_or_skip(*parts: str) -> Path:

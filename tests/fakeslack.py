@@ -38,6 +38,12 @@ class Posted:
     metadata: dict[str, Any] | None = None
 
     @property
+    def alert_id(self) -> int:
+        """The id of the alert it carries in its metadata (bot-token messages)."""
+        assert self.metadata is not None, self.raw[:300]
+        return int(self.metadata["event_payload"]["alert_id"])
+
+    @property
     def everything(self) -> str:
         """The text and every block's text, as one string."""
         return self.text + "\n" + json.dumps(self.blocks, ensure_ascii=False)

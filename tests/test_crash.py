@@ -10,16 +10,14 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO, sqlite_rows, wait_for
 from tests.fakeslack import TOKEN, FakeSlack, Posted
 from tests.feedserver import news_item
 
@@ -50,21 +48,6 @@ def _reports(path: Path, rng: random.Random) -> dict[str, str]:
         copied[copy["id"]] = item["guid"]
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
     return copied
-
-
-def _query(db: Path, sql: str) -> list[Any]:
-    if not db.exists():
-        return []
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
-        try:
-            return connection.execute(sql).fetchall()
-        except sqlite3.OperationalError:
-            return []  # tables not made yet
-
-
-def _alert_id(posted: Posted) -> int:
-    assert posted.metadata is not None, posted.raw[:300]
-    return int(posted.metadata["event_payload"]["alert_id"])
 
 
 class Replay:
@@ -111,11 +94,11 @@ def test_replay_killed_at_random_points_then_rerun_stores_and_alerts_everything_
     args = [str(reports), "--config", str(config)]
 
     def stored() -> int:
-        rows = _query(db, "SELECT count(*) FROM reports")
+        rows = sqlite_rows(db, "SELECT count(*) FROM reports")
         return int(rows[0][0]) if rows else 0
 
     def recorded_sent() -> set[int]:
-        return {row[0] for row in _query(db, "SELECT id FROM alerts WHERE status = 'sent'")}
+        return {row[0] for row in sqlite_rows(db, "SELECT id FROM alerts WHERE status = 'sent'")}
 
     # Where each run is killed: the rng picks the moment, the kind makes sure that each phase
     # of a replay is hit whatever this machine's speed.
@@ -142,10 +125,10 @@ def test_replay_killed_at_random_points_then_rerun_stores_and_alerts_everything_
         code = run.kill()
         fake_slack.on_post = None
         assert reached and code == -signal.SIGKILL, (what, code, run.output()[-2000:])
-        posts = Counter(_alert_id(p) for p in fake_slack.posted)
+        posts = Counter(p.alert_id for p in fake_slack.posted)
         for alert_id in recorded_sent():
             sent_when_killed.setdefault(alert_id, posts[alert_id])
-        sending = _query(db, "SELECT id FROM alerts WHERE status = 'sending'")
+        sending = sqlite_rows(db, "SELECT id FROM alerts WHERE status = 'sending'")
         handed_over |= {row[0] for row in sending if posts[row[0]]}
         print(f"killed {what}: {stored()} stored, {len(fake_slack.posted)} posted")
 
@@ -155,35 +138,37 @@ def test_replay_killed_at_random_points_then_rerun_stores_and_alerts_everything_
     assert "1000 report(s)" in last.output()
 
     # Every report once, each copy a duplicate of its original, once.
-    assert _query(db, "SELECT count(*), count(DISTINCT source || '/' || guid) FROM reports") == [
-        (ORIGINALS + COPIES, ORIGINALS + COPIES)
-    ]
-    assert dict(_query(db, "SELECT status, count(*) FROM reports GROUP BY status")) == {
+    assert sqlite_rows(
+        db, "SELECT count(*), count(DISTINCT source || '/' || guid) FROM reports"
+    ) == [(ORIGINALS + COPIES, ORIGINALS + COPIES)]
+    assert dict(sqlite_rows(db, "SELECT status, count(*) FROM reports GROUP BY status")) == {
         "new": ORIGINALS,
         "duplicate": COPIES,
     }
-    guid_of = dict(_query(db, "SELECT id, guid FROM reports"))
-    duplicates = _query(db, "SELECT guid, duplicate_of FROM reports WHERE status = 'duplicate'")
+    guid_of = dict(sqlite_rows(db, "SELECT id, guid FROM reports"))
+    duplicates = sqlite_rows(
+        db, "SELECT guid, duplicate_of FROM reports WHERE status = 'duplicate'"
+    )
     assert {guid: guid_of[original] for guid, original in duplicates} == copied
 
     # Every alert sent, posted exactly once, its recorded ts that of its message.
-    alerts = {row[0]: row[1:] for row in _query(db, "SELECT id, status, ts FROM alerts")}
+    alerts = {row[0]: row[1:] for row in sqlite_rows(db, "SELECT id, status, ts FROM alerts")}
     assert len(alerts) == ORIGINALS
     assert {status for status, _ in alerts.values()} == {"sent"}
-    posts = Counter(_alert_id(p) for p in fake_slack.posted)
+    posts = Counter(p.alert_id for p in fake_slack.posted)
     assert set(posts) == set(alerts)
     # The one message that may go twice: the first ever posted to the channel, whose id Slack
     # had not told yet, so it cannot be looked up (see monitor/alert/dispatch.py).
-    first = _alert_id(fake_slack.posted[0])
+    first = fake_slack.posted[0].alert_id
     twice = {alert_id: n for alert_id, n in posts.items() if n > 1 and alert_id != first}
     assert not twice and posts[first] <= 2
     for posted in fake_slack.posted:
-        if _alert_id(posted) != first:
-            assert alerts[_alert_id(posted)][1] == posted.ts
+        if posted.alert_id != first:
+            assert alerts[posted.alert_id][1] == posted.ts
     assert handed_over  # the window was hit, and what was in it was looked up, not posted again
     # An alert recorded as sent when a run died was not posted by the runs after it.
     assert {a: posts[a] for a in sent_when_killed} == sent_when_killed
-    assert _query(db, "PRAGMA integrity_check") == [("ok",)]
+    assert sqlite_rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
 def _after(seconds: float) -> bool:

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import SEEDS, Daemon, run_monitor, wait_for
+from tests.conftest import SEEDS, Daemon, run_monitor, sqlite_rows, wait_for
 from tests.feedserver import FeedServer, Route, news_item, rss
 
 FEEDS = 50
@@ -48,16 +46,6 @@ def fifty_feeds(feed_server: FeedServer) -> dict[str, str]:
     return feeds
 
 
-def _query(db: Path, sql: str) -> list[Any]:
-    if not db.exists():
-        return []
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
-        try:
-            return connection.execute(sql).fetchall()
-        except sqlite3.OperationalError:
-            return []  # tables not made yet
-
-
 def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
     tmp_path: Path, feed_server: FeedServer, fifty_feeds: dict[str, str], daemons: list[Daemon]
 ) -> None:
@@ -70,12 +58,14 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
     entries = FEEDS * 10 + copies
 
     def all_stored() -> bool:
-        return _query(db, "SELECT count(*) FROM reports") == [(entries,)]
+        return sqlite_rows(db, "SELECT count(*) FROM reports") == [(entries,)]
 
     assert wait_for(all_stored, 60), daemon.output()[-3000:]
     # Every entry once: one row per guid, each syndicated copy a duplicate.
-    assert _query(db, "SELECT count(DISTINCT source || guid) FROM reports") == [(entries,)]
-    assert _query(db, "SELECT status, count(*) FROM reports GROUP BY status ORDER BY status") == [
+    assert sqlite_rows(db, "SELECT count(DISTINCT source || guid) FROM reports") == [(entries,)]
+    assert sqlite_rows(
+        db, "SELECT status, count(*) FROM reports GROUP BY status ORDER BY status"
+    ) == [
         ("duplicate", copies),
         ("new", FEEDS * 10),
     ]
@@ -93,7 +83,7 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
     added_at = time.monotonic()
 
     def added() -> bool:
-        rows = _query(db, "SELECT r.id FROM reports r JOIN alerts a ON a.report_id = r.id "
+        rows = sqlite_rows(db, "SELECT r.id FROM reports r JOIN alerts a ON a.report_id = r.id "
                           "WHERE r.guid = 'item-9999' AND a.status = 'sent'")  # fmt: skip
         return bool(rows)
 
@@ -105,7 +95,7 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
     out = daemon.output()
     assert "monitor: INFO: stopped after" in out
     assert out.count("── alert ") == FEEDS * 10 + 1
-    assert _query(db, "PRAGMA integrity_check") == [("ok",)]
+    assert sqlite_rows(db, "PRAGMA integrity_check") == [("ok",)]
 
     # A restart goes on where it stopped: nothing is stored or alerted again.
     again = Daemon(config, tmp_path)
@@ -113,7 +103,7 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
     assert wait_for(lambda: "not modified" in again.output(), 15), again.output()[-2000:]
     code, _ = again.stop()
     assert code == 0 and "── alert " not in again.output()
-    assert _query(db, "SELECT count(*) FROM reports") == [(entries + 1,)]
+    assert sqlite_rows(db, "SELECT count(*) FROM reports") == [(entries + 1,)]
 
 
 def test_sigterm_in_a_busy_cycle_exits_0_within_10_s_and_nothing_is_realerted(
@@ -137,13 +127,13 @@ def test_sigterm_in_a_busy_cycle_exits_0_within_10_s_and_nothing_is_realerted(
     code, took = daemon.stop()
     assert code == 0 and took < 10, daemon.output()[-2000:]
     first_alerts = daemon.output().count("── alert ")
-    stored = _query(data / "monitor.db", "SELECT count(*) FROM reports")[0][0]
+    stored = sqlite_rows(data / "monitor.db", "SELECT count(*) FROM reports")[0][0]
     assert first_alerts == stored  # every stored report alerted, none half-done
     again = Daemon(config, tmp_path)
     daemons.append(again)
     assert wait_for(lambda: "INFO: started:" in again.output(), 20), again.output()
     assert wait_for(
-        lambda: _query(data / "monitor.db", "SELECT count(*) FROM reports") == [(24,)], 30
+        lambda: sqlite_rows(data / "monitor.db", "SELECT count(*) FROM reports") == [(24,)], 30
     ), again.output()[-2000:]
     code, _ = again.stop()
     assert code == 0

@@ -25,7 +25,7 @@ from monitor.config import load_settings
 from monitor.daemon import Poller, PollResult, open_poller
 from monitor.daemon.poller import MAX_ENTRIES
 from monitor.model import Report
-from tests.conftest import REPO
+from tests.conftest import REPO, poller_config
 from tests.feedserver import FeedServer, Route, news_item, rss
 
 # An atom feed around one entry whose title and body are given as raw XML.
@@ -35,21 +35,9 @@ ATOM_HEAD = (
 )
 
 
-def _config(tmp_path: Path, feeds: dict[str, str], **polling: object) -> Path:
-    lines = [f'[database]\ndata_dir = "{tmp_path / "data"}"\n', "[polling]"]
-    settings = {"timeout": "3s", "per_host": 2, "concurrency": 4} | polling
-    for key, value in settings.items():
-        lines.append(f"{key} = {value!r}".replace("'", '"'))
-    for name, url in feeds.items():
-        lines.append(f'[[feeds]]\nname = "{name}"\nurl = "{url}"')
-    path = tmp_path / "monitor.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 @contextmanager
 def _poller(tmp_path: Path, feeds: dict[str, str], **polling: object) -> Iterator[Poller]:
-    loaded = load_settings(_config(tmp_path, feeds, **polling), env={})
+    loaded = load_settings(poller_config(tmp_path, feeds, **polling), env={})
     with open_poller(loaded, notifier=None, rng=random.Random(1)) as poller:
         yield poller
 
@@ -134,7 +122,7 @@ def test_an_external_entity_never_reads_the_local_file(
         name: feed_server.serve(f"/{name}", Route(body=doc.encode()))
         for name, doc in documents.items()
     }
-    config = _config(tmp_path, feeds)
+    config = poller_config(tmp_path, feeds)
     run = _monitor_poll(config, tmp_path)
     assert run.returncode == 1, run.stderr  # the two documents that declare entities fail
     for name in ("general", "parameter"):
@@ -195,7 +183,7 @@ def test_a_1_gb_body_and_a_gzip_bomb_are_cut_at_the_cap_in_flat_memory(
         "bomb": feed_server.serve("/bomb", Route(mode="gzip-stream", size=gib)),
         "good": feed_server.serve("/good", Route(body=rss("G", [news_item(1)]))),
     }
-    config = _config(tmp_path, feeds, max_body="10MiB", timeout="30s")
+    config = poller_config(tmp_path, feeds, max_body="10MiB", timeout="30s")
     started = time.monotonic()
     run, peak = _run_measured(config, tmp_path)
     assert time.monotonic() - started < 60

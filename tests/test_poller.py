@@ -16,6 +16,7 @@ import pytest
 from monitor.alert.message import AlertMessage
 from monitor.config import load_settings
 from monitor.daemon import Poller, open_poller
+from tests.conftest import poller_config
 from tests.feedserver import FeedServer, Route, news_item, rss
 
 
@@ -43,23 +44,11 @@ class Recorder:
         self.notices.append((channel, text))
 
 
-def _config(tmp_path: Path, feeds: dict[str, str], **polling: object) -> Path:
-    lines = [f'[database]\ndata_dir = "{tmp_path / "data"}"\n', "[polling]"]
-    settings = {"timeout": "3s", "per_host": 2, "concurrency": 8} | polling
-    for key, value in settings.items():
-        lines.append(f"{key} = {value!r}".replace("'", '"'))
-    for name, url in feeds.items():
-        lines.append(f'[[feeds]]\nname = "{name}"\nurl = "{url}"')
-    path = tmp_path / "monitor.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 @contextmanager
 def _poller(
     tmp_path: Path, feeds: dict[str, str], clock: Clock | None = None, **polling: object
 ) -> Iterator[tuple[Poller, Recorder]]:
-    loaded = load_settings(_config(tmp_path, feeds, **polling), env={})
+    loaded = load_settings(poller_config(tmp_path, feeds, **polling), env={})
     recorder = Recorder()
     with open_poller(
         loaded, notifier=recorder, clock=clock or Clock(), rng=random.Random(1)

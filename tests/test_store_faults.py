@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from tests.conftest import PG_URL, Daemon, wait_for
+from tests.conftest import PG_URL, Daemon, sqlite_rows, wait_for
 from tests.fakeslack import TOKEN, FakeSlack, Posted
 from tests.feedserver import FeedServer, Route, news_item, rss
 
@@ -63,11 +63,6 @@ def _start(
     return daemon
 
 
-def _alert_id(posted: Posted) -> int:
-    assert posted.metadata is not None
-    return int(posted.metadata["event_payload"]["alert_id"])
-
-
 def _acknowledged(log: str) -> int:
     """The new reports the service logged as stored, over every poll."""
     return sum(
@@ -84,37 +79,41 @@ def _check_everything_once(
     assert len({(source, guid) for source, guid, _ in rows}) == entries
     assert {status for _, _, status in rows} == {"new"}
     assert len(alerts) == entries and {status for _, status in alerts} == {"sent"}
-    posts = Counter(_alert_id(p) for p in slack.posted)
+    posts = Counter(p.alert_id for p in slack.posted)
     assert set(posts) == {alert_id for alert_id, _ in alerts} and max(posts.values()) == 1
 
 
 # --- SQLite: another process holds the write lock -------------------------------------------
 
 
-def _sqlite(db: Path, sql: str) -> list[Any]:
-    if not db.exists():
-        return []
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
-        try:
-            return connection.execute(sql).fetchall()
-        except sqlite3.OperationalError:
-            return []  # tables not made yet
-
-
 def _count(db: Path, sql: str) -> int:
-    rows = _sqlite(db, sql)
+    rows = sqlite_rows(db, sql)
     return int(rows[0][0]) if rows else 0
+
+
+def _stopped_after_both_rounds(daemon: Daemon, slack: FakeSlack, database: str) -> list[str]:
+    """Once both rounds are alerted, the service stopped: it exits 0, it logged as stored every
+    entry of both rounds, and each error it logged names `database`. Its error lines."""
+    first = FEEDS * ENTRIES
+    assert wait_for(lambda: len(slack.posted) == 2 * first, 90), daemon.output()[-3000:]
+    code, _ = daemon.stop()
+    log = daemon.output()
+    assert code == 0, log[-3000:]
+    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
+    assert errors and all(database in line for line in errors), errors[:5]
+    assert _acknowledged(log) == 2 * first
+    return errors
 
 
 def _check_sqlite(db: Path, slack: FakeSlack) -> None:
     """Both rounds of entries stored and alerted once each, and the file sound."""
     _check_everything_once(
-        _sqlite(db, "SELECT source, guid, status FROM reports"),
-        _sqlite(db, "SELECT id, status FROM alerts"),
+        sqlite_rows(db, "SELECT source, guid, status FROM reports"),
+        sqlite_rows(db, "SELECT id, status FROM alerts"),
         slack,
         2,
     )
-    assert _sqlite(db, "PRAGMA integrity_check") == [("ok",)]
+    assert sqlite_rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
 class WriteLock:
@@ -176,21 +175,15 @@ def test_sqlite_locked_by_another_process_longer_than_the_busy_timeout(
     finally:
         lock.close()
 
-    assert wait_for(lambda: len(fake_slack.posted) == 2 * first, 60), daemon.output()[-3000:]
-    code, _ = daemon.stop()
-    log = daemon.output()
-    assert code == 0, log[-3000:]
     # One line each, naming the database and why: recording an alert, storing a poll's
     # entries, claiming a feed.
-    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
-    assert errors and all(f"database sqlite:///{db}?timeout=1: " in line for line in errors)
+    errors = _stopped_after_both_rounds(daemon, fake_slack, f"database sqlite:///{db}?timeout=1: ")
     for what in (
         "alert dispatch: database sqlite:",
         f"write failed (database is locked); {REFETCHED}",
         "(database is locked); tried again in 1s",
     ):
         assert any(what in line for line in errors), what
-    assert _acknowledged(log) == 2 * first
     _check_sqlite(db, fake_slack)
 
 
@@ -258,19 +251,12 @@ def test_disk_full_then_space_freed(
     assert _count(db, "SELECT count(*) FROM reports") == first
     filler.unlink()
 
-    assert wait_for(lambda: len(fake_slack.posted) == 2 * first, 60), daemon.output()[-3000:]
-    code, _ = daemon.stop()
-    log = daemon.output()
-    assert code == 0, log[-3000:]
-    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
-    print("\n".join(errors[:5]))
-    assert errors and all(f"database sqlite:///{db}: " in line for line in errors)
+    errors = _stopped_after_both_rounds(daemon, fake_slack, f"database sqlite:///{db}: ")
     for what in (
         f"write failed (database or disk is full); {REFETCHED}",
         "(database or disk is full); tried again in 1s",
     ):
         assert any(what in line for line in errors), what
-    assert _acknowledged(log) == 2 * first
     _check_sqlite(db, fake_slack)
 
 
@@ -289,16 +275,9 @@ def _pg(url: str, sql: str) -> list[Any]:
 
 
 def _recovered_on_postgresql(daemon: Daemon, url: str, slack: FakeSlack) -> None:
-    """After the fault: both rounds stored and alerted once each, the service stops cleanly,
-    and each error it logged names the database."""
-    first = FEEDS * ENTRIES
-    assert wait_for(lambda: len(slack.posted) == 2 * first, 90), daemon.output()[-3000:]
-    code, _ = daemon.stop()
-    log = daemon.output()
-    assert code == 0, log[-3000:]
-    errors = [line for line in log.splitlines() if line.startswith("monitor: ERROR: ")]
-    assert errors and all("database postgresql+psycopg://" in line for line in errors)
-    assert _acknowledged(log) == 2 * first
+    """After the fault: the service stops cleanly, each error it logged names the database, and
+    both rounds are stored and alerted once each."""
+    _stopped_after_both_rounds(daemon, slack, "database postgresql+psycopg://")
     _check_everything_once(
         _pg(url, "SELECT source, guid, status FROM reports"),
         _pg(url, "SELECT id, status FROM alerts"),
