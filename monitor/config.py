@@ -184,6 +184,18 @@ class StorySettings(_Section):
     max_candidates: int = Field(ge=1)
 
 
+class RelevanceSettings(_Section):
+    threshold: float = Field(gt=0.0, lt=1.0)
+    title: float = Field(ge=0.0)
+    lead: float = Field(ge=0.0)
+    body: float = Field(ge=0.0)
+    lead_words: int = Field(ge=1)
+    repeat: float = Field(ge=0.0, le=1.0)
+    variant: float = Field(ge=0.0, le=1.0)
+    elsewhere: float = Field(ge=0.0)
+    market: float = Field(ge=0.0, le=1.0)
+
+
 class RuleSettings(_Section):
     name: str = Field(min_length=1)
     channel: str = ""  # empty: [slack] channel
@@ -192,6 +204,7 @@ class RuleSettings(_Section):
     actor_kinds: list[str] = []
     keywords: list[str] = []
     match: Literal["any", "all"] = "any"
+    relevant_only: bool = True
     muted_until: Moment | None = None
 
 
@@ -231,6 +244,7 @@ class FeedSettings(_Section):
     url: HttpUrl
     interval: Duration | None = Field(default=None, gt=0)
     language: str = ""
+    scope: Literal["libya", "general"] = "general"
     enabled: bool = True
 
 
@@ -250,6 +264,7 @@ class Settings(_Section):
     watchlist: WatchlistSettings
     dedup: DedupSettings
     stories: StorySettings
+    relevance: RelevanceSettings
     alerts: AlertSettings
     slack: SlackSettings
     polling: PollingSettings

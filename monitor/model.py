@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
+
+# What a source covers: "libya" (a Libya outlet: its reports are about Libya unless their content
+# clearly is not) or "general" (world or regional news: about Libya only on the evidence).
+Scope = Literal["libya", "general"]
+SCOPES: tuple[Scope, ...] = ("libya", "general")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -28,6 +34,7 @@ class Entry:
     url: str | None = None
     guid: str | None = None
     published: str | datetime | None = None
+    scope: Scope = "general"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -101,6 +108,61 @@ class Tag:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Evidence:
+    """One thing that counted towards a relevance decision: a Libyan place or actor, or the word
+    Libya in one of its forms (`kind` place, actor, word), where it stood (`field`, `start`, and
+    `where`: title, lead or body) and the weight it carried."""
+
+    kind: str
+    text: str
+    field: str
+    start: int
+    where: str
+    weight: float
+    id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Relevance:
+    """Whether a report is about Libya: `score` in [0, 1] from the `evidence`, `relevant` the
+    decision (`score` at or above the threshold, or the source's `scope` said so), and `reason`
+    the decision in words."""
+
+    relevant: bool
+    score: float
+    scope: Scope
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Place:
+    """Where the reported action happened: a watchlist place, with the mention that placed it
+    (`text`, `field`, `start`) and why that one (`reason`, e.g. 'after "near" in the title')."""
+
+    id: str
+    name: str
+    kind: str | None
+    lat: float | None
+    lon: float | None
+    parents: tuple[str, ...]
+    text: str
+    field: str
+    start: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reading:
+    """What the tag stage reads in a report: its tags, whether it is about Libya, and where the
+    reported action happened (None when the report does not say)."""
+
+    tags: tuple[Tag, ...]
+    relevance: Relevance
+    place: Place | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AlertIntent:
     """The alert stage's decision: send this report to this channel, because of this rule."""
 
@@ -126,6 +188,10 @@ class StoredReport:
     story_id: int | None = None
     tags: tuple[Tag, ...] = ()
     input_ref: str | None = None
+    # Computed on storing (and by `monitor db upgrade` for reports stored before); None only for
+    # a report not yet given them.
+    relevance: Relevance | None = None
+    place: Place | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

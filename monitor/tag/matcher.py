@@ -11,11 +11,23 @@ How a mention is accepted, and how ambiguity is handled on purpose:
   never tag; a two-letter one also not beside a word in capitals ("WHERE IS THE MONEY"). Any
   other name written with a capital in the watchlist needs a capital on the mention's first
   word: "Hun" the town, not "hun"; Zawiya the city, not a Sufi "zawiya".
-- Fuzzy. A capitalised Latin word of six letters or more that is no word of any name is compared
-  with rapidfuzz against the words of six letters or more of the curated names (not the
-  gazetteer's thousands, which would bring ordinary words within reach); at a similarity of
-  `FUZZY_CUTOFF` or more it stands for that word ("Jodrhan" for "Jodhran", "Marsoos" inside
-  "Bunyan al-Marsoos").
+- Variants. A capitalised Latin word of four letters or more that is no word of any name, and no
+  ordinary word of English or another European language (`monitor.tag.ordinary`), may stand
+  for a name's word written another way: another transliteration of the same Arabic name
+  ("Zuwara" for Zuara, "Baydah" for Al Bayda, "Qafunda" for Ganfouda) or, from six letters, a
+  misspelling ("Tripoki"); see `monitor.tag.variants` for the rules. This holds for every name,
+  the gazetteer's included. A doubtful variant (of a gazetteer name, or a loose one) counts only
+  where the text also names something of Libya as the watchlist writes it, or the word Libya.
+  Where a variant could be the word of several places, the one nearest the places the text
+  names plainly wins; failing those, the larger (a city before a town before a village). A
+  short name that only people bear is not read from a variant (Qaboos is not Kubis).
+- Elsewhere. A place's name followed by another country's ("Sousse, Tunisia") or after its
+  possessive ("Tunisia's Bardo") is that country's place, and tags nothing; the countries a
+  text names are kept for relevance (`monitor.tag.elsewhere`).
+- Facilities. A town's name after "the port of", "the refinery at" (or before "Refinery") is the
+  town's port or refinery, where the watchlist has one.
+- Companies. A place's name before Petroleum, Company, Airlines... is a company's ("Brega
+  Petroleum") and tags nothing.
 - Demonyms ("Misratan", "Zintani", "Russian") name a force only when a force word follows
   ("Zintani fighters", "Russian mercenaries") or a hyphen joins them to led, backed, aligned...
   ("Misratan-led"); "a Misratan businessman" tags nothing.
@@ -38,6 +50,7 @@ Pure: no I/O once built.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -45,9 +58,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, compress
 
-from rapidfuzz import fuzz, process
-
-from monitor.model import Report, Tag
+from monitor.model import Reading, Report, Scope, Tag, TagKind
+from monitor.tag.elsewhere import COUNTRIES, Elsewhere, Named
 from monitor.tag.fold import (
     ARTICLE_KEYS,
     HYPHENS,
@@ -61,10 +73,25 @@ from monitor.tag.fold import (
     name_keys,
     words,
 )
+from monitor.tag.ordinary import common_words, ordinary_words
+from monitor.tag.relevance import (
+    DEFAULT_RELEVANCE_POLICY,
+    RelevancePolicy,
+    judge,
+    libya_words,
+)
+from monitor.tag.variants import Variant, Variants, skeleton, slip
 from monitor.tag.watchlist import Entity, Watchlist, is_acronym
+from monitor.tag.where import locate
 
-FUZZY_CUTOFF = 85.0  # rapidfuzz ratio (0-100)
-FUZZY_MIN_LETTERS = 6
+VARIANT_MIN_LETTERS = 4
+# A variant of a hand-kept name at least this alike needs no other evidence of Libya beside it.
+CLOSE_VARIANT = 0.9
+# A variant that could only be a person's one-word name needs this many consonants.
+PERSON_SKELETON = 4
+# Words of names at least this common in English are not looked for as variants.
+TARGET_ZIPF = 4.0
+_FOREIGN_KINDS = frozenset({"foreign_force", "international_body"})
 MAY_START_KEPT = 200_000
 NEAR_WORDS = 8
 # Words after a demonym that make it name a force ("Misratan brigades", "Russian mercenaries").
@@ -72,6 +99,20 @@ FORCE_WORDS = frozenset(
     "force forces brigade brigades battalion battalions militia militias militiamen fighters "
     "troops soldiers units unit mercenaries jets warplanes drones aircraft airstrikes army "
     "navy military special commandos gunmen".split()
+)
+# The words that make a town's name its facility's ("Brega port", "the port of Brega"), and the
+# facility's word each stands for.
+FACILITY_WORDS = {
+    "port": "port",
+    "harbour": "port",
+    "harbor": "port",
+    "terminal": "terminal",
+    "refinery": "refinery",
+}
+# Capitalised after a place's name, these make it a company's name ("Brega Petroleum").
+COMPANY_WORDS = frozenset(
+    "petroleum company corporation corp airlines airways bank holding holdings marketing "
+    "ltd inc plc club fc".split()
 )
 # Words a hyphen joins to a demonym to the same effect ("Misratan-led", "Turkish-backed").
 LINK_WORDS = frozenset("led backed aligned allied affiliated dominated supported funded".split())
@@ -85,11 +126,12 @@ class _Name:
     capital: bool
     demonym: bool
     ambiguous: bool
+    plain: bool = False  # neither an acronym nor a demonym: accepted on its capital alone
 
 
 class _MayStart(dict[str, bool]):
-    """Whether a name may start at a word (as written), kept for each word met: the same words
-    come back in every text, and the answer depends on the word alone."""
+    """Whether a name may start at a word (as written), or continue at it, kept for each word
+    met: the same words come back in every text, and the answer depends on the word alone."""
 
     def __init__(self, starts: Callable[[str], bool]) -> None:
         super().__init__()
@@ -152,7 +194,12 @@ class _Text:
 
     def start(self, i: int) -> int:
         """Where a mention beginning at word i starts: at an article joined to it, if any."""
-        if i > 0 and self.article(i - 1) and self.joined(i - 1):
+        if (
+            i > 0
+            and self.keys[i - 1] in ARTICLE_KEYS
+            and self.article(i - 1)
+            and self.joined(i - 1)
+        ):
             return self.offsets[2 * i - 2]
         return self.offsets[2 * i]
 
@@ -169,6 +216,7 @@ class _Starting:
     single: tuple[_Name, ...]
     longer: tuple[_Name, ...]
     by_second: dict[str, tuple[_Name, ...]]
+    only_people: bool  # every one-word name here is a person's, and no longer name starts here
 
     @classmethod
     def of(cls, names: list[_Name]) -> _Starting:
@@ -182,10 +230,12 @@ class _Starting:
         by_second: dict[str, list[_Name]] = defaultdict(list)
         for name in longer:
             by_second[name.keys[1]].append(name)
+        single = tuple(n for n in unique if len(n.keys) == 1)
         return cls(
-            single=tuple(n for n in unique if len(n.keys) == 1),
+            single=single,
             longer=tuple(longer),
             by_second={k: tuple(v) for k, v in by_second.items()},
+            only_people=not longer and all(n.entity.kind == "person" for n in single),
         )
 
 
@@ -198,7 +248,7 @@ class _Mention:
     names: list[_Name]
     keys: tuple[str, ...]
     score: float
-    fuzzy: bool
+    how: str  # "" for a name as the watchlist writes it (folded), else "variant" or "fuzzy"
     entity: Entity | None = None
 
 
@@ -210,13 +260,16 @@ def _needs_capital(name: str) -> bool:
 class Tagger:
     """Built once from a watchlist; `tag(report)` is then pure and deterministic."""
 
-    def __init__(self, watchlist: Watchlist) -> None:
+    def __init__(
+        self, watchlist: Watchlist, relevance: RelevancePolicy = DEFAULT_RELEVANCE_POLICY
+    ) -> None:
         self.watchlist = watchlist
+        self.relevance = relevance
         self._order = {entity_id: n for n, entity_id in enumerate(watchlist.entities)}
         self._roots = {e.id for e in watchlist.entities.values() if not e.parents}
         by_first: dict[str, list[_Name]] = defaultdict(list)
-        fuzzy_words: set[str] = set()
         self._unless: dict[str, list[tuple[str, ...]]] = {}
+        self._unless_first: dict[str, frozenset[str]] = {}
         for entity in watchlist.entities.values():
             named = [(n, False, False) for n in entity.names]
             named += [(n, False, True) for n in entity.ambiguous]
@@ -225,45 +278,85 @@ class Tagger:
                 keys = name_keys(text)
                 acronym = is_acronym(text)
                 written = tuple(w.text for w in words(text)) if acronym else None
-                name = _Name(entity, keys, written, _needs_capital(text), demonym, ambiguous)
+                name = _Name(
+                    entity,
+                    keys,
+                    written,
+                    _needs_capital(text),
+                    demonym,
+                    ambiguous,
+                    plain=written is None and not demonym,
+                )
                 by_first[keys[0]].append(name)
-                if entity.id in watchlist.curated and not acronym:
-                    fuzzy_words.update(k for k in keys if len(k) >= FUZZY_MIN_LETTERS)
             if entity.unless_near:
                 self._unless[entity.id] = [name_keys(w) for w in entity.unless_near]
+                self._unless_first[entity.id] = frozenset(k[0] for k in self._unless[entity.id])
         self._names = {first: _Starting.of(names) for first, names in by_first.items()}
         self._may_start = _MayStart(self._word_starts)
+        self._may_continue = _MayStart(self._word_continues)
         self._families = {e: self._family_of(e) for e in watchlist.entities}
         self._vocabulary = frozenset(
             k for names in by_first.values() for n in names for k in n.keys
         )
-        # Fuzzy candidates by length: a ratio of FUZZY_CUTOFF or more needs lengths within
-        # (100 - cutoff) / 100 of their sum of each other, so only those are compared.
-        self._fuzzy_by_length: dict[int, list[str]] = defaultdict(list)
-        for word in sorted(w for w in fuzzy_words if w.isascii() and w.isalpha()):
-            self._fuzzy_by_length[len(word)].append(word)
+        # Variants are looked for of the names that come from Arabic: of places and Libyan
+        # actors, not of foreign states and international bodies, whose English names are
+        # written one way; and not of everyday words inside names (council, national).
+        everyday = common_words("en", TARGET_ZIPF)
+        words_of_names = {
+            k: n.entity.kind not in _FOREIGN_KINDS
+            for names in by_first.values()
+            for n in names
+            if n.written is None
+            for k in n.keys
+        }
+        self._variants = Variants(
+            (k for k, arabic in words_of_names.items() if arabic and k not in everyday),
+            everyday=(k for k in words_of_names if k in everyday),
+        )
+        self._ordinary = ordinary_words()
+        self._size = {e: _size_rank(entity) for e, entity in watchlist.entities.items()}
+        self._merged: dict[tuple[str, ...], _Starting] = {}
+        # Other countries than those the watchlist holds as actors: France or Italy named
+        # beside Libya is Libya's affairs; Bahrain or Guatemala is elsewhere.
+        on_watch = {k for e in watchlist.entities.values() for n in e.names for k in [name_keys(n)]}
+        self._countries = Elsewhere([c for c in COUNTRIES if name_keys(c) not in on_watch])
+        # A town's port, terminal or refinery, by the town and the word: "the port of Brega"
+        # is the place named "Brega port".
+        self._facilities: dict[tuple[str, str], Entity] = {}
+        for entity in watchlist.entities.values():
+            for parent_id in entity.parents:
+                parent = watchlist.entities[parent_id]
+                for facility_name in entity.names:
+                    keys = name_keys(facility_name)
+                    if keys[-1] in FACILITY_WORDS and keys[:-1] in map(name_keys, parent.names):
+                        self._facilities.setdefault((parent_id, FACILITY_WORDS[keys[-1]]), entity)
+        self._facility_towns = frozenset(town for town, _ in self._facilities)
 
     # -- matching ----------------------------------------------------------------------------
 
-    @lru_cache(maxsize=16384)  # noqa: B019 - the tagger lives as long as the process
-    def _corrected(self, key: str) -> tuple[str, float] | None:
-        slack = (100 - FUZZY_CUTOFF) / 100
-        n = len(key)
-        lo, hi = int(n * (1 - slack) / (1 + slack)), int(n * (1 + slack) / (1 - slack))
-        choices = [w for length in range(lo, hi + 1) for w in self._fuzzy_by_length.get(length, ())]
-        found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        return (found[0], found[1] / 100) if found else None
+    @lru_cache(maxsize=65536)  # noqa: B019 - the tagger lives as long as the process
+    def _corrected(self, key: str) -> tuple[Variant, ...]:
+        return self._variants.find(key) if key not in self._ordinary else ()
 
-    def _fuzzy_key(self, t: _Text, i: int) -> tuple[str, float] | None:
-        key = t.keys[i]
+    def _variant_of(self, word: str, key: str) -> tuple[Variant, ...]:
+        """What a word of a text may be a variant of: nothing unless it is a capitalised Latin
+        word of `VARIANT_MIN_LETTERS` or more that no name spells."""
         if (
-            len(key) < FUZZY_MIN_LETTERS
+            len(key) < VARIANT_MIN_LETTERS
+            or not word[0].isupper()
             or not key.isascii()
-            or not t.capital(i)
             or key in self._vocabulary
         ):
-            return None
+            return ()
         return self._corrected(key)
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - the tagger lives as long as the process
+    def _variant_in_name(self, word: str, key: str, wanted: str) -> Variant | None:
+        """Whether a word after a name's first word may stand for the name's word `wanted`
+        written another way ("Bab Malaha" for Bab Mallaha, though Malaha is another place)."""
+        if not word[0].isupper() or key in self._ordinary:
+            return None
+        return self._variants.match(key, wanted)
 
     def _word_starts(self, word: str) -> bool:
         """Whether a name may start at `word`: its key begins one, or `_alternatives` would
@@ -274,34 +367,50 @@ class Tagger:
         if not key.isascii():
             variants = arabic_variants(key) if is_arabic(key) else ()
             return any(self._names.get(v) for v in variants)
-        if len(key) < FUZZY_MIN_LETTERS or not word[0].isupper() or key in self._vocabulary:
-            return False
-        corrected = self._corrected(key)
-        return corrected is not None and corrected[0] in self._names
+        return any(v.word in self._names for v in self._variant_of(word, key))
 
-    def _alternatives(self, t: _Text, i: int) -> tuple[_Starting | None, float, bool]:
+    def _alternatives(self, t: _Text, i: int) -> tuple[_Starting | None, float, str]:
         """The names word i may begin though its key begins none: read without an Arabic
-        proclitic, or as a misspelling (with the similarity as its score)."""
+        proclitic, or as a variant (with its likeness as the score)."""
         key = t.keys[i]
         if not key.isascii():
             for variant in arabic_variants(key) if is_arabic(key) else ():
                 names = self._names.get(variant)
                 if names:
-                    return names, 1.0, False
+                    return names, 1.0, ""
             return _NONE
-        corrected = self._fuzzy_key(t, i)
-        if corrected is not None:
-            return self._names.get(corrected[0]), corrected[1], True
-        return _NONE
+        found = [v for v in self._variant_of(t.words[i], key) if v.word in self._names]
+        if not found:
+            return _NONE
+        if len(skeleton(key)) < PERSON_SKELETON:
+            # A short name of a person read from a variant alone is too often someone else's
+            # name (Qaboos is not Kubis); a place's, a longer name's word, or a misspelling
+            # (Sarrraj) is kept.
+            found = [v for v in found if not self._names[v.word].only_people or slip(key, v.word)]
+            if not found:
+                return _NONE
+        how = "fuzzy" if found[0].how == "misspelling" else "variant"
+        return self._starting_any(tuple(v.word for v in found)), found[0].score, how
 
-    def _may_follow(self, t: _Text, j: int) -> bool:
-        """Whether word j could still continue a name whose next word it does not spell: as an
-        article before it, or as a misspelling of it."""
-        if j >= len(t.keys):
-            return False
-        key = t.keys[j]
+    def _starting_any(self, keys: tuple[str, ...]) -> _Starting:
+        """The names that begin with any of `keys` (a variant as like one word as another)."""
+        if len(keys) == 1:
+            return self._names[keys[0]]
+        merged = self._merged.get(keys)
+        if merged is None:
+            names = [n for k in keys for s in (self._names[k],) for n in (*s.longer, *s.single)]
+            merged = self._merged[keys] = _Starting.of(names)
+        return merged
+
+    def _word_continues(self, word: str) -> bool:
+        """Whether a name's next word may be written as `word` though it does not spell it: an
+        article, or a capitalised Latin word that may be a variant of it."""
+        key = fold_word(word)
         return key in ARTICLE_KEYS or (
-            len(key) >= FUZZY_MIN_LETTERS and key not in self._vocabulary and key.isascii()
+            len(key) >= VARIANT_MIN_LETTERS
+            and word[0].isupper()
+            and key.isascii()
+            and bool(self._corrected(key))
         )
 
     def _rest(self, t: _Text, i: int, name: _Name) -> tuple[int, float] | None:
@@ -309,19 +418,29 @@ class Tagger:
         score, when they follow word i; None when they do not."""
         score = 1.0
         last = i
+        keys, gaps = t.keys, t.gaps
         for key in name.keys[1:]:
-            j = t.next_word(last)
-            if j is None:
-                return None
-            if t.keys[j] != key:
-                corrected = self._fuzzy_key(t, j)
-                if corrected is None or corrected[0] != key:
+            j = last + 1
+            # Most often the next word follows after one space, and is no article to skip.
+            if not (j < len(keys) and gaps[j] == " " and keys[j] not in ARTICLE_KEYS):
+                following = t.next_word(last)
+                if following is None:
                     return None
-                score = min(score, corrected[1])
+                j = following
+            if keys[j] != key:
+                word = t.words[j]
+                if not word[0].isupper():
+                    return None
+                variant = self._variant_in_name(word, keys[j], key)
+                if variant is None:
+                    return None
+                score = min(score, variant.score)
             last = j
         return last, score
 
     def _accepts(self, t: _Text, i: int, last: int, name: _Name) -> bool:
+        if name.plain:
+            return not name.capital or t.words[i][0].isupper()
         if name.written is not None:
             if tuple(map(bare, t.words[i : last + 1])) != name.written:
                 return False
@@ -336,12 +455,25 @@ class Tagger:
             return (t.hyphened(i) and t.keys[j] in LINK_WORDS) or t.keys[j] in FORCE_WORDS
         return True
 
+    def _company(self, t: _Text, mention: _Mention) -> bool:
+        """True when a place's name is followed by a word that makes it a company's ("Brega
+        Petroleum", "Tripoli Airlines"): the company is no mention of the place."""
+        j = mention.last + 1
+        return (
+            j < len(t.keys)
+            and t.keys[j] in COMPANY_WORDS
+            and t.capital(j)
+            and t.gaps[j].isspace()
+            and mention.names[0].entity.category is TagKind.PLACE
+        )
+
     def _compound(self, t: _Text, last: int) -> bool:
         """True when the name ending at word `last` is hyphen-joined to a capitalised word that
         begins no name: part of some other proper name ("Libya-Analysis")."""
         j = last + 1
         return (
             j < len(t.keys)
+            and t.gaps[j] != " "
             and t.hyphened(last)
             and t.joined(last)
             and t.capital(j)
@@ -351,6 +483,8 @@ class Tagger:
     def _mentions(self, t: _Text) -> list[_Mention]:
         found: list[_Mention] = []
         names_of = self._names
+        may_continue = self._may_continue
+        words = t.words
         keys = t.keys
         n = len(keys)
         resume = 0  # the first word not yet inside a mention
@@ -359,18 +493,19 @@ class Tagger:
                 continue
             key = keys[i]
             starting = names_of.get(key)
-            first_score, fuzzy = 1.0, False
+            first_score, how = 1.0, ""
             if starting is None:
-                starting, first_score, fuzzy = self._alternatives(t, i)
+                starting, first_score, how = self._alternatives(t, i)
                 if starting is None:
                     continue
             if i + 1 >= n:
                 longer: tuple[_Name, ...] = ()
-            elif self._may_follow(t, i + 1):
+            elif may_continue[words[i + 1]]:
                 longer = starting.longer
             else:
                 longer = starting.by_second.get(keys[i + 1], ())
             best: _Mention | None = None
+            best_rest = 0.0  # how well the best names' words after the first matched
             for name in (*longer, *starting.single):
                 if best is not None and len(name.keys) < len(best.keys):
                     break
@@ -382,13 +517,29 @@ class Tagger:
                     end = t.end(last)
                     if name.demonym and t.hyphened(i) and keys[i + 1] in LINK_WORDS:
                         end = t.end(i + 1)
-                    best = _Mention(i, last, t.start(i), end, [], name.keys, 1.0, fuzzy)
-                best.score = min(best.score, first_score, score)
-                best.fuzzy = best.fuzzy or score < 1.0
+                    best = _Mention(i, last, t.start(i), end, [], name.keys, 1.0, how)
+                if score < best_rest:
+                    continue  # a name written as the text writes it wins over a variant
+                if score > best_rest:
+                    best_rest = score
+                    best.names = []
+                    best.score = min(first_score, score)
+                    best.how = how or ("variant" if score < 1.0 else "")
                 best.names.append(name)
-            if best is not None and not self._compound(t, best.last):
-                found.append(best)
+            if best is None:
+                continue
+            after = best.last + 1
+            if (
+                after < n
+                and not _HYPHEN_SET.isdisjoint(t.gaps[after])
+                and self._compound(t, best.last)
+            ):
+                continue
+            if after < n and keys[after] in COMPANY_WORDS and self._company(t, best):
                 resume = best.last + 1
+                continue
+            found.append(best)
+            resume = best.last + 1
         return found
 
     # -- resolving ---------------------------------------------------------------------------
@@ -400,18 +551,20 @@ class Tagger:
         excluded: set[tuple[str, tuple[str, ...]]] = set()
         for m in mentions:
             for name in m.names:
-                if self._near(t, m.first, name.entity.id):
+                if name.entity.id in self._unless and self._near(t, m.first, name.entity.id):
                     excluded.add((name.entity.id, m.keys))
         plain: list[_Mention] = []
         ambiguous: list[_Mention] = []
         for m in mentions:
-            m.names = [n for n in m.names if (n.entity.id, m.keys) not in excluded]
+            if excluded:
+                m.names = [n for n in m.names if (n.entity.id, m.keys) not in excluded]
             owners = [n for n in m.names if not n.ambiguous]
             if owners:
                 m.entity = owners[0].entity
                 plain.append(m)
             elif m.names:
                 ambiguous.append(m)
+        self._choose_variants(plain)
         named: set[str] = set()
         for m in plain:
             assert m.entity is not None
@@ -427,6 +580,38 @@ class Tagger:
             m.score *= 0.8 if in_family else 0.6
         return sorted((m for m in mentions if m.entity is not None), key=lambda m: m.start)
 
+    def _choose_variants(self, mentions: list[_Mention]) -> None:
+        """A variant that could be the word of several entities is the one nearest the places
+        the text names as the watchlist writes them (a report's places are near each other);
+        without such places, or for actors, the largest place (`_size_rank`), then the first
+        in the watchlist."""
+        if not any(m.how for m in mentions):
+            return
+        anchors = [
+            (m.entity.lat, m.entity.lon)
+            for m in mentions
+            if not m.how
+            and m.entity is not None
+            and m.entity.lat is not None
+            and m.entity.lon is not None
+            and m.entity.kind not in _BROAD
+        ]
+        for m in mentions:
+            claimants = list(dict.fromkeys(n.entity.id for n in m.names if not n.ambiguous))
+            if not m.how or len(claimants) < 2:
+                continue
+
+            def rank(entity_id: str) -> tuple[float, int, int]:
+                entity = self.watchlist.entities[entity_id]
+                distance = (
+                    min((_distance_km(entity, a) for a in anchors), default=0.0)
+                    if entity.lat is not None
+                    else float("inf")
+                )
+                return (distance, -self._size[entity_id], self._order[entity_id])
+
+            m.entity = self.watchlist.entities[min(claimants, key=rank)]
+
     def _has_child(self, entity_id: str, named: set[str]) -> bool:
         return any(entity_id in self.watchlist.ancestors(other) for other in named)
 
@@ -435,18 +620,23 @@ class Tagger:
         if not near:
             return False
         window = t.keys[max(0, at - NEAR_WORDS) : at + NEAR_WORDS + 1]
+        firsts = self._unless_first[entity_id]
+        if firsts.isdisjoint(window):
+            return False
         return any(
-            tuple(window[j : j + len(keys)]) == keys
+            window[j] in firsts and tuple(window[j : j + len(keys)]) == keys
+            for j in range(len(window))
             for keys in near
-            for j in range(len(window) - len(keys) + 1)
         )
 
     # -- tags --------------------------------------------------------------------------------
 
     def _method(self, entity: Entity, matched: str, mention: _Mention) -> tuple[str, float]:
-        if mention.fuzzy:
-            return "fuzzy", mention.score
-        if any(n.demonym for n in mention.names if n.entity is entity):
+        if mention.how:
+            return mention.how, mention.score
+        if not mention.names[0].plain and any(
+            n.demonym for n in mention.names if n.entity is entity
+        ):
             return "demonym", 0.9 * mention.score
         if matched == entity.name:
             return "exact", mention.score
@@ -457,9 +647,23 @@ class Tagger:
         return "folded", mention.score
 
     def tag_text(self, text: str, field: str) -> list[Tag]:
+        """Every mention in `text` (the report's `field`), in order of position."""
+        return self._corroborated(self._scan(text, field)[0], text)
+
+    def _scan(self, text: str, field: str) -> tuple[list[Tag], list[Named]]:
+        """The mentions in `text`, and the other countries it names."""
         t = _Text(text)
+        elsewhere = self._elsewhere_in(t)
         tags = []
-        for m in self._resolve(self._mentions(t), t):
+        ancestors = self.watchlist.ancestors
+        mentions = self._resolve(self._mentions(t), t)
+        if elsewhere:
+            mentions = [m for m in mentions if not self._abroad(t, m, elsewhere)]
+        towns = self._facility_towns
+        for m in mentions:
+            if m.entity is not None and m.entity.id in towns:
+                self._as_facility(t, m)
+        for m in mentions:
             entity = m.entity
             assert entity is not None
             matched = text[m.start : m.end]
@@ -474,20 +678,133 @@ class Tagger:
                     start=m.start,
                     end=m.end,
                     method=method,
-                    score=round(score, 3),
+                    score=score if score == 1.0 else round(score, 3),
                     entity_kind=entity.kind,
-                    parents=self.watchlist.ancestors(entity.id),
+                    parents=ancestors(entity.id),
                     lat=entity.lat,
                     lon=entity.lon,
                 )
             )
-        return tags
+        named = [
+            Named(field, t.offsets[2 * i], t.end(j), text[t.offsets[2 * i] : t.end(j)])
+            for i, j in elsewhere
+        ]
+        return tags, named
+
+    def _elsewhere_in(self, t: _Text) -> list[tuple[int, int]]:
+        """The other countries `t` names, capitalised: (first, last) word indexes."""
+        firsts = self._countries.first_keys
+        starts = [
+            i
+            for i in compress(range(len(t.keys)), map(firsts.__contains__, t.keys))
+            if t.capital(i)
+        ]
+        return self._countries.find(t.keys, starts) if starts else []
+
+    def _as_facility(self, t: _Text, m: _Mention) -> None:
+        """A town's name after "the port of", "the oil ports of Sidra and", "the refinery at",
+        or before "Refinery", is the town's port, terminal or refinery, where the watchlist has
+        it."""
+        if m.entity is None or m.entity.category is not TagKind.PLACE:
+            return
+        after = m.last + 1
+        if after < len(t.keys) and t.gaps[after].isspace():
+            word = FACILITY_WORDS.get(t.keys[after])
+            facility = self._facilities.get((m.entity.id, word)) if word else None
+            if facility is not None:  # "Ra's Lanuf Refinery", written as the watchlist does not
+                m.entity, m.last, m.end = facility, after, t.end(after)
+                return
+        j = m.first - 1
+        while j >= 0 and (t.capital(j) or t.keys[j] in ("and", "the")) and "." not in t.gaps[j + 1]:
+            j -= 1  # other names of the list, and "and"
+        if j < 1 or t.keys[j] not in ("of", "at", "in") or "." in t.gaps[j + 1]:
+            return
+        word = FACILITY_WORDS.get(t.keys[j - 1].removesuffix("s"))
+        facility = self._facilities.get((m.entity.id, word)) if word else None
+        if facility is not None:
+            m.entity = facility
+
+    def _abroad(self, t: _Text, m: _Mention, elsewhere: list[tuple[int, int]]) -> bool:
+        """True for a place's name that another country's name qualifies: "Sousse, Tunisia",
+        "La Bomba, Peten, Guatemala" (a country within three words after, only commas and
+        capitalised words between), "Tunisia's Bardo" (a country's possessive just before)."""
+        if m.entity is None or m.entity.category is not TagKind.PLACE or m.entity.kind in _BROAD:
+            return False
+        for first, last in elsewhere:
+            if last == m.first - 1 and t.words[last] != bare(t.words[last]):
+                return True
+            if m.last < first <= m.last + 3 and "," in t.gaps[m.last + 1]:
+                between = range(m.last + 1, first)
+                if all(t.capital(k) for k in between) and all(
+                    not t.gaps[k + 1].strip(" ,") for k in range(m.last, first - 1)
+                ):
+                    return True
+        return False
 
     def tag(self, report: Report) -> tuple[Tag, ...]:
         """Every mention in the title, then in the text, in order of position."""
-        return tuple(self.tag_text(report.title, "title") + self.tag_text(report.text, "text"))
+        tags = self._scan(report.title, "title")[0] + self._scan(report.text, "text")[0]
+        return tuple(self._corroborated(tags, report.title, report.text))
+
+    def _corroborated(self, tags: list[Tag], *texts: str) -> list[Tag]:
+        """`tags` less the doubtful ones read from another spelling or a misspelling, unless the
+        texts name something of Libya as the watchlist writes it, or the word Libya: "Daraa" in
+        a report on Syria is not Dawairah, nor "Marzouki" Murzuq, but "Qafunda" in a report on
+        Benghazi is Ganfouda. A close variant (`CLOSE_VARIANT`) of a hand-kept name needs
+        nothing beside it: "Tripolli" is Tripoli."""
+        doubtful = [t for t in tags if self._doubtful(t)]
+        if not doubtful:
+            return tags
+        libyan = self.watchlist.libyan
+        if any(t.method not in _VARIANT_METHODS and t.entity_id in libyan for t in tags) or any(
+            libya_words(text) for text in texts
+        ):
+            return tags
+        return [t for t in tags if not self._doubtful(t)]
+
+    def _doubtful(self, tag: Tag) -> bool:
+        return tag.method in _VARIANT_METHODS and (
+            tag.score < CLOSE_VARIANT or tag.entity_id not in self.watchlist.curated
+        )
+
+    def read(self, report: Report, scope: Scope = "general") -> Reading:
+        """The report's tags, whether it is about Libya (weighed against the other countries it
+        names), and where it happened."""
+        title_tags, title_elsewhere = self._scan(report.title, "title")
+        text_tags, text_elsewhere = self._scan(report.text, "text")
+        tags = tuple(self._corroborated(title_tags + text_tags, report.title, report.text))
+        libyan = self.watchlist.libyan
+        return Reading(
+            tags=tags,
+            relevance=judge(
+                report, tags, scope, libyan, self.relevance, title_elsewhere + text_elsewhere
+            ),
+            place=locate(report, tags, libyan),
+        )
+
+
+_VARIANT_METHODS = frozenset({"variant", "fuzzy"})
+# Places too wide to say where the others are.
+_BROAD = frozenset({"country", "region"})
+# How large a kind of place is, for choosing between two a variant could name.
+_SIZES = {"city": 5, "town": 4, "district": 3, "village": 2, "hamlet": 1}
+
+
+def _size_rank(entity: Entity) -> int:
+    return _SIZES.get(entity.kind, 3)
+
+
+def _distance_km(entity: Entity, point: tuple[float, float]) -> float:
+    assert entity.lat is not None and entity.lon is not None
+    lat1, lon1, lat2, lon2 = map(math.radians, (entity.lat, entity.lon, *point))
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 12742.0 * math.asin(math.sqrt(a))
 
 
 _JOINER = JOINER.fullmatch
+_HYPHEN_SET = frozenset(HYPHENS)
 _SPLIT = re.compile(f"({WORD.pattern})").split
-_NONE: tuple[_Starting | None, float, bool] = (None, 0.0, False)
+_NONE: tuple[_Starting | None, float, str] = (None, 0.0, "")

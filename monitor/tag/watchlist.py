@@ -35,6 +35,10 @@ ActorKind = Literal[
     "person",
 ]
 _ID = r"^[a-z0-9][a-z0-9_]*$"
+# The id of the country, whose places make a report about it.
+LIBYA = "libya"
+# Actors of these kinds act in the whole world's news: not Libyan unless their entry says so.
+FOREIGN_KINDS = frozenset({"foreign_force", "international_body"})
 
 
 class _Entry(BaseModel):
@@ -57,6 +61,7 @@ class _Actor(_Entry):
     demonyms: list[str] = []
     member_of: list[str] = []
     part_of: list[str] = []
+    libyan: bool | None = None
 
     @property
     def parents(self) -> tuple[str, ...]:
@@ -91,6 +96,7 @@ class Entity:
     unless_near: tuple[str, ...] = ()
     lat: float | None = None
     lon: float | None = None
+    libyan: bool | None = None  # an actor's own word on whether it is Libyan (see Watchlist)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -129,6 +135,7 @@ class Watchlist:
         # The hand-kept entries (actors and curated places), as against gazetteer imports.
         self.curated = frozenset(self.entities if curated is None else curated)
         self._ancestors = {e.id: self._chain(e.id) for e in entities}
+        self.libyan = frozenset(e.id for e in entities if self._is_libyan(e))
 
     def _chain(self, entity_id: str) -> tuple[str, ...]:
         chain: list[str] = []
@@ -141,6 +148,22 @@ class Watchlist:
                 chain.append(parent)
                 frontier.extend(self.entities[parent].parents)
         return tuple(chain)
+
+    def _is_libyan(self, entity: Entity, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether naming `entity` is evidence that a report is about Libya. A place is when
+        it is Libya or lies in it. An actor is when its entry says so (`libyan`); otherwise
+        foreign forces and international bodies are not (the whole world's news names them),
+        a member or unit is when one of the bodies it belongs to is, and the rest are."""
+        if entity.category is TagKind.PLACE:
+            return entity.id == LIBYA or LIBYA in self._ancestors.get(entity.id, ())
+        if entity.libyan is not None:
+            return entity.libyan
+        if entity.kind in FOREIGN_KINDS:
+            return False
+        parents = [p for p in entity.parents if p not in seen]
+        if not parents:
+            return True
+        return any(self._is_libyan(self.entities[p], seen | {entity.id}) for p in parents)
 
     def ancestors(self, entity_id: str) -> tuple[str, ...]:
         """The ids `entity_id` belongs to, nearest first."""
@@ -244,6 +267,7 @@ def load_watchlist(actors_path: Path, places_paths: Path | Sequence[Path]) -> Wa
                 unless_near=tuple(entry.unless_near),
                 lat=getattr(entry, "lat", None),
                 lon=getattr(entry, "lon", None),
+                libyan=getattr(entry, "libyan", None),
             )
         )
     try:
