@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from monitor.model import Report, StoredAlert, Tag, TagKind, Verdict
+from monitor.model import Place, Relevance, Report, StoredAlert, Tag, TagKind, Verdict
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -53,7 +53,12 @@ def report_json(
     story_id: int | None,
     tags: Sequence[Tag],
     alerts: Sequence[StoredAlert],
+    relevance: Relevance | None,
+    place: Place | None,
 ) -> dict[str, Any]:
+    """A report as one JSON object. `relevant` and `relevance` are null for a report not yet
+    read for them (see `monitor db retag`); `place` is null too when the report does not say
+    where it happened."""
     return {
         "input": ref,
         "report_id": report_id,
@@ -68,8 +73,63 @@ def report_json(
         "published": _iso(report.published),
         "actors": entity_list(tags, TagKind.ACTOR),
         "locations": entity_list(tags, TagKind.PLACE),
+        "relevant": None if relevance is None else relevance.relevant,
+        "relevance": None if relevance is None else relevance_json(relevance),
+        "place": None if place is None else place_json(place),
         "alerts": [{"channel": a.channel, "status": a.status.value} for a in alerts],
     }
+
+
+def relevance_json(relevance: Relevance) -> dict[str, Any]:
+    return {
+        "score": relevance.score,
+        "scope": relevance.scope,
+        "reason": relevance.reason,
+        "evidence": [
+            {
+                "kind": e.kind,
+                "id": e.id,
+                "text": e.text,
+                "field": e.field,
+                "start": e.start,
+                "where": e.where,
+                "weight": e.weight,
+            }
+            for e in relevance.evidence
+        ],
+    }
+
+
+def place_json(place: Place) -> dict[str, Any]:
+    return {
+        "id": place.id,
+        "name": place.name,
+        "kind": place.kind,
+        "lat": place.lat,
+        "lon": place.lon,
+        "parents": list(place.parents),
+        "text": place.text,
+        "field": place.field,
+        "reason": place.reason,
+    }
+
+
+def reading_line(tags: Sequence[Tag], relevance: Relevance | None, place: Place | None) -> str:
+    """A report's reading for a person: whether it is not about Libya, where it happened, and
+    the watchlist's actors and places it names."""
+    names_given = names(tags, TagKind.ACTOR) + names(tags, TagKind.PLACE)
+    parts = [
+        "not about Libya" if relevance is not None and not relevance.relevant else "",
+        f"at {place.name}" if place is not None else "",
+        ", ".join(names_given) or "(no watchlist tags)",
+    ]
+    return "; ".join(p for p in parts if p)
+
+
+def not_about_libya(count: int) -> str:
+    """What a count of new reports in a summary adds for those not about Libya:
+    " (3 not about Libya)", or nothing."""
+    return f" ({count:,} not about Libya)" if count else ""
 
 
 def names(tags: Sequence[Tag], kind: TagKind) -> list[str]:

@@ -42,6 +42,9 @@ from monitor.dedup import (
 from monitor.errors import ConfigError, InputError
 from monitor.model import (
     Entry,
+    Place,
+    Reading,
+    Relevance,
     Report,
     Status,
     StoredAlert,
@@ -53,7 +56,7 @@ from monitor.model import (
 from monitor.normalize import parse_datetime, to_report
 from monitor.store import Store
 from monitor.story import DEFAULT_STORY_POLICY, StoryPolicy, choose, signature
-from monitor.tag import Tagger, Watchlist
+from monitor.tag import RelevancePolicy, Tagger, Watchlist
 
 # Places too wide to say where an event happened: they never make two reports one story.
 BROAD_PLACE_KINDS = frozenset({"country", "region"})
@@ -81,6 +84,9 @@ class Outcome:
     alerts: tuple[StoredAlert, ...]
     alert_ids: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
+    # Whether the report is about Libya and where it happened (for `seen`, the stored report's).
+    relevance: Relevance | None = None
+    place: Place | None = None
 
 
 def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: str) -> list[Rule]:
@@ -107,6 +113,7 @@ def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: s
                 actor_kinds=tuple(raw.actor_kinds),
                 keywords=tuple(raw.keywords),
                 match=raw.match,
+                relevant_only=raw.relevant_only,
                 muted_until=raw.muted_until,
             )
         )
@@ -130,6 +137,10 @@ def story_policy(settings: Settings) -> StoryPolicy:
     return StoryPolicy(**settings.stories.model_dump())
 
 
+def relevance_policy(settings: Settings) -> RelevancePolicy:
+    return RelevancePolicy(**settings.relevance.model_dump())
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Prepared:
     """What an entry becomes before the store is asked anything that must be decided under its
@@ -140,7 +151,7 @@ class _Prepared:
     warnings: tuple[str, ...]
     paragraphs: Paragraphs
     known: Identity
-    tags: tuple[Tag, ...] | None = None
+    reading: Reading | None = None
 
 
 class Pipeline:
@@ -336,7 +347,7 @@ class Pipeline:
         tagged: list[_Prepared | InputError] = []
         for item in ready:
             if isinstance(item, _Prepared) and next(held) is None:
-                item = replace(item, tags=self.tagger.tag(item.report))
+                item = replace(item, reading=self.tagger.read(item.report, item.entry.scope))
             tagged.append(item)
         return tagged
 
@@ -377,15 +388,20 @@ class Pipeline:
         warnings = list(prepared.warnings)
         if exact is not None:
             verdict = seen(exact)
+            # The stored report's tags, relevance and place, so that a seen entry says what
+            # is known of it whatever was stored before.
+            known_report = self.store.get(exact.report_id)
             return Outcome(
                 ref=entry.ref,
                 report_id=exact.report_id,
                 report=report,
                 verdict=verdict,
                 story_id=verdict.story_id,
-                tags=(),
+                tags=known_report.tags if known_report else (),
                 alerts=(),
                 warnings=tuple(warnings),
+                relevance=known_report.relevance if known_report else None,
+                place=known_report.place if known_report else None,
             )
         boilerplate = self.boilerplate.of(report.source)
         fp = fingerprint(
@@ -398,7 +414,8 @@ class Pipeline:
         )
         candidates, rare = self._candidates(fp, paragraphs)
         verdict = decide(fp, candidates, self.policy)
-        tags = prepared.tags if prepared.tags is not None else self.tagger.tag(report)
+        reading = prepared.reading or self.tagger.read(report, entry.scope)
+        tags = reading.tags
         sig = None
         keys: list[int] = []
         story_id = verdict.story_id
@@ -418,7 +435,7 @@ class Pipeline:
             )
             story_id = choose(sig, nearby, self.story_policy)
             keys = rare
-        intents = route(report, verdict, tags, self.rules, now=self.clock())
+        intents = route(report, verdict, reading, self.rules, now=self.clock())
         added = self.store.add(
             report=report,
             fingerprint=fp,
@@ -429,6 +446,8 @@ class Pipeline:
             keys=keys,
             signature=sig,
             story_id=story_id,
+            relevance=reading.relevance,
+            place=reading.place,
         )
         if verdict.status is Status.NEW:
             if keys:
@@ -444,4 +463,6 @@ class Pipeline:
             alerts=(),
             alert_ids=added.alert_ids,
             warnings=tuple(warnings),
+            relevance=reading.relevance,
+            place=reading.place,
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.errors import InputError
-from monitor.model import Status
+from monitor.model import Scope, Status
 from monitor.pipeline import Outcome, Pipeline
 from monitor.sources import InputFile, Skipped, discover, read_input
 
@@ -16,6 +16,7 @@ from monitor.sources import InputFile, Skipped, discover, read_input
 @dataclass(kw_only=True, slots=True)
 class ReplaySummary:
     new: int = 0
+    not_relevant: int = 0  # of the new reports, those not about Libya
     duplicate: int = 0
     seen: int = 0
     failed: int = 0
@@ -39,9 +40,11 @@ def replay(
     on_error: Callable[[InputError], None],
     on_skipped: Callable[[Skipped], None] = lambda s: None,
     on_file_done: Callable[[InputFile], None] = lambda f: None,
+    scope: Scope = "general",
 ) -> ReplaySummary:
-    """Run every entry of `inputs` through `pipeline`. Bad inputs go to `on_error` and the rest
-    carries on; a StoreError stops the replay (what was stored before it stays stored)."""
+    """Run every entry of `inputs` through `pipeline`, each in `scope` (what its source covers:
+    "libya" for files of a Libya outlet). Bad inputs go to `on_error` and the rest carries on; a
+    StoreError stops the replay (what was stored before it stays stored)."""
     summary = ReplaySummary()
     for item in inputs:
         if isinstance(item, InputError):
@@ -51,13 +54,15 @@ def replay(
         if isinstance(item, Skipped):
             on_skipped(item)
             continue
-        for result in pipeline.process_many(read_input(item)):
+        for result in pipeline.process_many(read_input(item, scope=scope)):
             if isinstance(result, InputError):
                 summary.failed += 1
                 on_error(result)
                 continue
             if result.verdict.status is Status.NEW:
                 summary.new += 1
+                if result.relevance is not None and not result.relevance.relevant:
+                    summary.not_relevant += 1
             elif result.verdict.status is Status.DUPLICATE:
                 summary.duplicate += 1
             else:

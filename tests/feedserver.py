@@ -224,9 +224,10 @@ def serving() -> Iterator[FeedServer]:
         server.close()
 
 
-_PLACES = (
-    "Sirte Misrata Benghazi Tripoli Derna Sabratha Ras Lanuf Bani Walid Ajdabiya Zawiya".split()
-)
+_PLACES = [
+    "Sirte", "Misrata", "Benghazi", "Tripoli", "Derna", "Sabratha", "Ras Lanuf", "Bani Walid",
+    "Ajdabiya", "Zawiya",
+]  # fmt: skip
 _ACTORS = ["ISIS", "the LNA", "Haftar", "the GNA", "Bunyan al-Marsus", "the Misratan brigades"]
 _WORDS = (
     "forces fighters clashes checkpoint convoy airstrike council oil port road town militia "

@@ -4,6 +4,7 @@ replay, edited copies, bad inputs and their exit codes, `monitor reports`."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,29 @@ from tests import copies
 from tests.conftest import SEEDS, run_monitor
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "seeds_tags.json").read_text("utf-8"))
+EVIDENCE_KEYS = {"kind", "id", "text", "field", "start", "where", "weight"}
+PLACE_KEYS = {"id", "name", "kind", "lat", "lon", "parents", "text", "field", "reason"}
+# A report that names nothing of Libya: about Libya only if its source is a Libya outlet.
+NEUTRAL = {
+    "id": "n1",
+    "title": "Checkpoint attacked at dawn",
+    "text": "Gunmen attacked a checkpoint at dawn on Tuesday, killing four guards and wounding two"
+    " others, officials said, adding that the coastal road had been closed to traffic while"
+    " security forces searched the area for the attackers.",
+}
+# A report naming watchlist actors (France's president, the UN) that is not about Libya.
+ABROAD = {
+    "id": "f1",
+    "title": "Macron and Guterres meet in Paris",
+    "text": "French President Emmanuel Macron met UN Secretary-General Antonio Guterres in Paris"
+    " on Tuesday to discuss the climate summit in Brazil next month, the Elysee said, adding"
+    " that talks on trade with China and the war in Ukraine would follow next week in Brussels.",
+}
+
+
+def _jsonl(path: Path, *objects: dict[str, str]) -> Path:
+    path.write_text("".join(json.dumps(o) + "\n" for o in objects), "utf-8")
+    return path
 
 
 def _objects(stdout: str) -> list[dict]:
@@ -36,6 +60,13 @@ def test_replay_of_the_seeds_then_again(tmp_path: Path, db: str) -> None:
         assert all({"id", "name", "text", "start", "end"} <= set(a) for a in obj["actors"])
         assert all({"lat", "lon"} <= set(p) for p in obj["locations"])
         assert obj["alerts"] == [{"channel": "#libya-alerts", "status": "sent"}]
+        # Every seed is a report about Libya, placed at a place of the watchlist it names.
+        assert obj["relevant"] is True
+        assert set(obj["relevance"]) == {"score", "scope", "reason", "evidence"}
+        assert obj["relevance"]["scope"] == "general" and obj["relevance"]["reason"]
+        assert all(set(e) == EVIDENCE_KEYS for e in obj["relevance"]["evidence"])
+        assert set(obj["place"]) == PLACE_KEYS
+        assert obj["place"]["id"] in {p["id"] for p in obj["locations"]}
     assert first.stderr.count("── alert #libya-alerts") == 5
 
     second = run_monitor("replay", str(SEEDS), "--db", db, "--json", cwd=tmp_path)
@@ -45,6 +76,10 @@ def test_replay_of_the_seeds_then_again(tmp_path: Path, db: str) -> None:
     assert [o["report_id"] for o in again] == [o["report_id"] for o in objects]
     assert [o["story_id"] for o in again] == [o["report_id"] for o in objects]
     assert all(o["alerts"] == [] for o in again)
+    # A seen entry says what is stored of the report it is: its tags, relevance and place.
+    for seen, stored in zip(again, objects, strict=True):
+        for key in ("actors", "locations", "relevant", "relevance", "place"):
+            assert seen[key] == stored[key], key
     assert "── alert" not in second.stderr
     assert "0 new, 0 duplicate, 5 seen" in second.stderr
 
@@ -233,3 +268,69 @@ def test_replay_of_a_feed_file(tmp_path: Path, db: str) -> None:
     assert first["url"] == "https://wire.example/a?utm_source=rss"
     assert {a["id"] for a in first["actors"]} == {"bunyan_al_marsus", "isis"}
     assert (second["status"], second["report_id"]) == ("seen", first["report_id"])
+
+
+def test_replay_scope_is_what_the_sources_cover(tmp_path: Path) -> None:
+    wire = _jsonl(tmp_path / "wire.jsonl", NEUTRAL)
+    by_scope = {}
+    for scope in ("general", "libya"):
+        db = f"sqlite:///{tmp_path / scope}.db"
+        args = ["replay", str(wire), "--db", db, "--json"]
+        result = run_monitor(*args, *(["--scope", scope] if scope == "libya" else []), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        (by_scope[scope],) = _objects(result.stdout)
+    # Without --scope the source is general news: nothing in the report says Libya.
+    assert by_scope["general"]["relevance"]["scope"] == "general"
+    assert by_scope["general"]["relevant"] is False
+    # A Libya outlet's report is about Libya unless its content says otherwise.
+    assert by_scope["libya"]["relevance"]["scope"] == "libya"
+    assert by_scope["libya"]["relevant"] is True
+    bad = run_monitor("replay", str(wire), "--scope", "world", cwd=tmp_path)
+    assert bad.returncode == 2 and "--scope" in bad.stderr
+
+
+def test_a_report_not_about_libya_is_marked_counted_and_listed_only_with_all(
+    tmp_path: Path, db: str
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
+        (folder / seed.name).write_text(seed.read_text("utf-8"), "utf-8")
+    _jsonl(folder / "wire.jsonl", ABROAD)
+    result = run_monitor("replay", str(folder), "--db", db, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "3 report(s): 3 new (1 not about Libya), 0 duplicate, 0 seen" in result.stderr
+    assert "alerts: 2 sent" in result.stderr  # a rule alerts only on reports about Libya
+    # Each report's lines: id, status and input; title; what it was read as.
+    readings = {
+        first.split()[-1]: last.strip()
+        for first, _, last in zip(*[iter(result.stdout.splitlines())] * 3, strict=True)
+    }
+    assert len(readings) == 3
+    abroad = readings.pop(f"{folder / 'wire.jsonl'}:1")
+    assert abroad.startswith("not about Libya; Emmanuel Macron")
+    assert all(line.startswith("at ") for line in readings.values())  # the seeds are placed
+
+    listed = run_monitor("reports", "--db", db, "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    about = _objects(listed.stdout)
+    assert [o["relevant"] for o in about] == [True, True]
+    assert all(set(o["place"]) == PLACE_KEYS for o in about)
+    every = _objects(run_monitor("reports", "--all", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert [o["relevant"] for o in every] == [False, True, True]
+    assert every[0]["title"] == ABROAD["title"] and every[0]["place"] is None
+    assert every[0]["relevance"]["reason"]
+    lines = run_monitor("reports", "--all", "--db", db, cwd=tmp_path)
+    assert "3 report(s)" in lines.stderr
+    assert "not about Libya; Emmanuel Macron" in lines.stdout
+    assert lines.stdout.count("        at ") == 2
+
+    # A report stored before relevance was kept (not yet read again) is listed: nothing says
+    # it is not about Libya.
+    sqlite3.connect(db.removeprefix("sqlite:///")).execute(
+        "UPDATE reports SET relevant = NULL, relevance = NULL WHERE id = ?",
+        (every[0]["report_id"],),
+    ).connection.commit()
+    unread = _objects(run_monitor("reports", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert [(o["relevant"], o["relevance"]) for o in unread][0] == (None, None)
+    assert len(unread) == 3

@@ -251,6 +251,51 @@ def test_poll_feeds_and_check_commands(tmp_path: Path, feed_server: FeedServer) 
     assert failed.returncode == 1 and "FAIL  database:" in failed.stdout
 
 
+def test_poll_reads_each_feed_in_its_scope_and_counts_what_is_not_about_libya(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # The same wire report, naming nothing of Libya, on a Libya outlet's feed and on a world
+    # news feed; and a report from Paris on the world feed.
+    neutral = {
+        "guid": "n1",
+        "title": "Checkpoint attacked at dawn",
+        "body": "Gunmen attacked a checkpoint at dawn on Tuesday, killing four guards and"
+        " wounding two others, officials said, adding that the coastal road had been closed to"
+        " traffic while security forces searched the area for the attackers.",
+    }
+    abroad = {
+        "guid": "f1",
+        "title": "Macron and Guterres meet in Paris",
+        "body": "French President Emmanuel Macron met UN Secretary-General Antonio Guterres in"
+        " Paris on Tuesday to discuss the climate summit in Brazil next month, the Elysee said.",
+    }
+    herald = feed_server.serve("/h.xml", Route(body=rss("H", [neutral])))
+    world = feed_server.serve("/w.xml", Route(body=rss("W", [abroad, neutral | {"guid": "n2"}])))
+    config = _write_config(tmp_path / "monitor.toml", tmp_path / "data", {"world": world})
+    with config.open("a", encoding="utf-8") as f:
+        f.write(f'[[feeds]]\nname = "herald"\nurl = "{herald}"\nscope = "libya"\n')
+    polled = run_monitor("poll", "--feed", "herald", "--config", str(config), cwd=tmp_path)
+    assert polled.returncode == 0, polled.stderr
+    assert "feed 'herald': 1 entries, 1 new, 0 duplicate" in polled.stdout
+    assert "1 feed(s) polled, 0 failed; 1 new report(s)\n" in polled.stderr + "\n"
+    polled = run_monitor("poll", "--feed", "world", "--config", str(config), cwd=tmp_path)
+    assert polled.returncode == 0, polled.stderr
+    # The world feed's copy of the wire report is the same item (seen); Paris is not Libya.
+    assert "feed 'world': 2 entries, 1 new (1 not about Libya), 0 duplicate, 1 seen" in (
+        polled.stdout
+    )
+    assert "1 feed(s) polled, 0 failed; 1 new report(s) (1 not about Libya)" in polled.stderr
+    rows = sqlite_rows(
+        tmp_path / "data" / "monitor.db",
+        "SELECT source, title, relevant, json_extract(relevance, '$.scope') FROM reports"
+        " ORDER BY id",
+    )
+    assert rows == [
+        ("herald", neutral["title"], 1, "libya"),
+        ("world", abroad["title"], 0, "general"),
+    ]
+
+
 def test_sqlite_takes_one_writer_and_a_killed_one_lets_go(
     tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon]
 ) -> None:

@@ -14,6 +14,7 @@ from monitor.errors import DeliveryError, InputError, StoreError
 from monitor.model import AlertStatus, Entry, Status
 from monitor.pipeline import Outcome, Pipeline
 from monitor.replay import plan, replay
+from monitor.sources import read_input
 from monitor.store import SqlStore
 from monitor.tag import Tagger
 from tests import copies
@@ -344,3 +345,45 @@ def test_a_group_the_database_refuses_is_stored_not_at_all_and_can_be_retried(
         assert duplicate.verdict.duplicate_of == original.report_id
         assert store.count() == 4
         assert len(notifier.sent) == 3
+
+
+def test_a_seen_entry_carries_what_is_stored_of_its_report(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        summary, first, _ = _replay(_pipeline(store, tagger, clock), SEEDS)
+        assert summary.new == 5 and summary.not_relevant == 0
+        assert all(o.relevance is not None and o.relevance.scope == "general" for o in first)
+        # Another process (or an older monitor) may have stored it: what the store holds is
+        # what a seen entry says, not what this entry would be read as now.
+        (item,) = plan([sorted(SEEDS.glob("*.txt"))[1]])
+        entry = next(read_input(item, scope="libya"))  # type: ignore[arg-type]
+        assert isinstance(entry, Entry) and entry.scope == "libya"
+        seen = _pipeline(store, tagger, clock).process(entry)
+        assert seen.verdict.status is Status.SEEN and seen.report_id == first[1].report_id
+        stored = store.get(seen.report_id)
+        assert stored is not None and stored.relevance is not None
+        assert (seen.tags, seen.relevance, seen.place) == (
+            stored.tags,
+            stored.relevance,
+            stored.place,
+        )
+        assert (seen.tags, seen.relevance, seen.place) == (
+            first[1].tags,
+            first[1].relevance,
+            first[1].place,
+        )
+
+
+def test_a_replay_reads_every_entry_in_its_scope(db_url: str, tagger: Tagger, clock: Clock) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        outcomes: list[Outcome] = []
+        replay(
+            plan([SEEDS]),
+            _pipeline(store, tagger, clock),
+            on_outcome=outcomes.append,
+            on_error=lambda e: None,
+            scope="libya",
+        )
+        assert [o.relevance.scope for o in outcomes if o.relevance] == ["libya"] * 5
+        assert all(s.relevance.scope == "libya" for s in store.query())  # type: ignore[union-attr]

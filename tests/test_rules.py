@@ -33,13 +33,17 @@ def _report(text: str) -> Report:
 
 def _route(tagger: Tagger, text: str, rules: list[Rule], verdict: Verdict = NEW) -> list[str]:
     report = _report(text)
-    return [a.channel for a in route(report, verdict, tagger.tag(report), rules)]
+    return [a.channel for a in route(report, verdict, tagger.read(report), rules)]
 
 
-def test_the_default_rule_alerts_on_any_watchlist_tag(tagger: Tagger) -> None:
+def test_the_default_rule_alerts_on_any_watchlist_tag_of_a_report_about_libya(
+    tagger: Tagger,
+) -> None:
     rules = [Rule(name="watchlist", channel="#all")]
     assert _route(tagger, "Clashes in Sirte.", rules) == ["#all"]
     assert _route(tagger, "The weather was fine.", rules) == []
+    # World news naming watchlist actors is not about Libya: the default rule stays silent.
+    assert _route(tagger, "France and the United Nations met ISIS envoys in Paris.", rules) == []
 
 
 def test_a_duplicate_never_alerts(tagger: Tagger) -> None:
@@ -80,20 +84,20 @@ def test_several_rules_for_one_channel_alert_there_once(tagger: Tagger) -> None:
         Rule(name="sirte", channel="#ops", places=("sirte",)),
     ]
     report = _report("ISIS attacked Sirte.")
-    (alert,) = route(report, NEW, tagger.tag(report), rules)
+    (alert,) = route(report, NEW, tagger.read(report), rules)
     assert (alert.channel, alert.rule) == ("#ops", "isis")
 
 
 def test_a_muted_rule_sends_nothing_until_its_time(tagger: Tagger) -> None:
     report = _report("ISIS fighters attacked a checkpoint in Sirte.")
-    tags = tagger.tag(report)
+    reading = tagger.read(report)
     until = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
     rules = [
         Rule(name="muted", channel="#sirte", places=("sirte",), muted_until=until),
         Rule(name="all", channel="#all"),
     ]
-    before = route(report, NEW, tags, rules, now=datetime(2026, 11, 22, 7, 59, tzinfo=UTC))
-    after = route(report, NEW, tags, rules, now=until)
+    before = route(report, NEW, reading, rules, now=datetime(2026, 11, 22, 7, 59, tzinfo=UTC))
+    after = route(report, NEW, reading, rules, now=until)
     assert [i.channel for i in before] == ["#all"]
     assert [i.channel for i in after] == ["#sirte", "#all"]
 

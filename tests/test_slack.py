@@ -18,7 +18,7 @@ from monitor.alert.blockkit import BLOCKS_MAX, SECTION_MAX, TEXT_MAX, message_pa
 from monitor.alert.message import AlertMessage, Mention, build_message
 from monitor.alert.slack import SlackNotifier
 from monitor.clock import Clock, utc_now
-from monitor.model import AlertStatus, Entry
+from monitor.model import AlertStatus, Entry, Report, Status, StoredReport
 from monitor.pipeline import Pipeline
 from monitor.store import SqlStore
 from monitor.tag import Tagger
@@ -85,6 +85,47 @@ def test_the_message_links_the_title_and_maps_the_places() -> None:
     assert "ISIS" in everything and "Fighting in Sirte." in everything
     assert payload["text"] == "Clashes in Sirte (Libya Herald)"
     assert "thread_ts" not in payload and "link_names" not in payload
+
+
+def test_the_message_says_where_it_happened_and_why_it_is_about_libya() -> None:
+    payload = message_payload(
+        _message(
+            place=Mention(id="ajdabiya", name="Ajdabiya", lat=30.75, lon=20.22),
+            place_reason='in the title, after "near"',
+            why="about Libya (0.86): Ajdabiya in the title, LNA in the lead",
+        )
+    )
+    blocks = json.dumps(payload["blocks"])
+    assert "*Where*\\n<https://www.openstreetmap.org/?mlat=30.75000" in blocks
+    assert "|Ajdabiya>" in blocks
+    assert 'Where: Ajdabiya, in the title, after \\"near\\"' in blocks
+    assert "About Libya (0.86): Ajdabiya in the title, LNA in the lead" in blocks
+
+
+def test_a_stored_report_gives_the_message_its_place_and_reasons(tagger: Tagger) -> None:
+    report = Report(
+        source="s",
+        url=None,
+        guid=None,
+        title="Car bomb kills four near Ajdabiya",
+        text="The LNA said the attack came at dawn.",
+        published=None,
+        fetched_at=datetime(2026, 11, 21, tzinfo=UTC),
+    )
+    reading = tagger.read(report)
+    stored = StoredReport(
+        id=3,
+        report=report,
+        status=Status.NEW,
+        duplicate_of=None,
+        tags=reading.tags,
+        relevance=reading.relevance,
+        place=reading.place,
+    )
+    message = build_message(stored, alert_id=1, channel="#x")
+    assert message.place is not None and message.place.id == "ajdabiya"
+    assert 'after "near"' in message.place_reason
+    assert message.why.startswith("about Libya (") and "Ajdabiya in the title" in message.why
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://x/", None])

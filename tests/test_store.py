@@ -15,7 +15,11 @@ from monitor.errors import StoreError
 from monitor.model import (
     AlertIntent,
     AlertStatus,
+    Evidence,
     FeedState,
+    Place,
+    Reading,
+    Relevance,
     Report,
     Status,
     TagKind,
@@ -78,6 +82,130 @@ def test_a_report_comes_back_as_it_went_in(db_url: str, tagger: Tagger, clock: C
     assert stored.status is Status.NEW
     assert [t.entity_id for t in stored.tags] == ["khalifa_haftar", "hay_al_gizah"]
     assert stored.tags == tagger.tag(report)
+
+
+# A relevance decision and a place as the tag stage gives them (made here, so that these tests
+# hold whatever the tag stage decides).
+ABOUT_LIBYA = Relevance(
+    relevant=True,
+    score=0.92,
+    scope="general",
+    reason="Libyan places in the title and the lead",
+    evidence=(
+        Evidence(
+            kind="place",
+            id="sirte",
+            text="Sirte",
+            field="title",
+            start=10,
+            where="title",
+            weight=0.5,
+        ),
+        Evidence(kind="word", text="Libyan", field="text", start=0, where="lead", weight=0.25),
+    ),
+)
+NOT_ABOUT_LIBYA = Relevance(relevant=False, score=0.05, scope="libya", reason="about Syria")
+GIZAH = Place(
+    id="hay_al_gizah",
+    name="Hay al-Gizah",
+    kind="district",
+    lat=31.21,
+    lon=16.6,
+    parents=("sirte", "libya"),
+    text="Hay al-Gizah",
+    field="text",
+    start=34,
+    reason='after "entered" in the lead',
+)
+
+
+def test_relevance_and_place_come_back_as_they_went_in(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    report = _report("Khalifa Haftar's forces entered Hay al-Gizah.")
+    with SqlStore.open(db_url, clock=clock) as store:
+        with store.batch():  # on PostgreSQL, the one-round-trip path of a reserved id
+            store.reserve_ids(1)
+            reserved = _add(store, tagger, report, relevance=ABOUT_LIBYA, place=GIZAH)
+        plain = _add(store, tagger, _report("Elsewhere."), relevance=NOT_ABOUT_LIBYA)
+        unread = _add(store, tagger, _report("Stored before relevance was kept."))
+        for added in (reserved, plain, unread):
+            assert store.get(added.report_id) == next(
+                s for s in store.query(relevant=None) if s.id == added.report_id
+            )
+        stored = store.get(reserved.report_id)
+        assert stored is not None
+        assert (stored.relevance, stored.place) == (ABOUT_LIBYA, GIZAH)
+        assert stored.tags == tagger.tag(report)
+        other = store.get(plain.report_id)
+        assert other is not None and (other.relevance, other.place) == (NOT_ABOUT_LIBYA, None)
+        never = store.get(unread.report_id)
+        assert never is not None and (never.relevance, never.place) == (None, None)
+        with store.engine.connect() as connection:
+            columns = connection.execute(
+                text("SELECT id, relevant, place_id, relevance, place FROM reports ORDER BY id")
+            ).all()
+    # NULL, not JSON's null, for what is not known, so that `relevant IS NULL` finds it.
+    assert [(r[1], r[2], r[3] is None, r[4] is None) for r in columns] == [
+        (True, "hay_al_gizah", False, False),
+        (False, None, False, True),
+        (None, None, True, True),
+    ]
+
+
+def test_a_query_keeps_reports_about_libya_and_those_not_yet_read(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        about = _add(store, tagger, _report("one"), relevance=ABOUT_LIBYA, place=GIZAH)
+        not_about = _add(store, tagger, _report("two"), relevance=NOT_ABOUT_LIBYA)
+        unread = _add(store, tagger, _report("three"))
+        ids = lambda found: [s.id for s in found]  # noqa: E731
+        assert ids(store.query(relevant=True)) == [unread.report_id, about.report_id]
+        assert ids(store.query(relevant=False)) == [not_about.report_id]
+        assert ids(store.query()) == [unread.report_id, not_about.report_id, about.report_id]
+        assert ids(store.query(relevant=True, limit=1)) == [unread.report_id]
+
+
+def test_a_reading_saved_again_replaces_tags_relevance_and_place(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    with SqlStore.open(db_url, clock=clock) as store:
+        first = _add(store, tagger, _report("Haftar spoke in Benghazi."), alerts=[ALERT])
+        second = _add(store, tagger, _report("Talks in Tripoli."), relevance=ABOUT_LIBYA)
+        assert store.count_unread() == 1 and store.count_unread(every=True) == 2
+        found = store.unread(after_id=0, limit=10)
+        assert [(i, r.text, scope) for i, r, scope in found] == [
+            (first.report_id, "Haftar spoke in Benghazi.", None)
+        ]
+        assert found[0][1] == store.get(first.report_id).report  # type: ignore[union-attr]
+        every = store.unread(after_id=0, limit=10, every=True)
+        assert [(i, scope) for i, _, scope in every] == [
+            (first.report_id, None),
+            (second.report_id, "general"),
+        ]
+        assert [i for i, _, _ in store.unread(after_id=first.report_id, limit=10, every=True)] == [
+            second.report_id
+        ]
+        assert [i for i, _, _ in store.unread(after_id=0, limit=1, every=True)] == [first.report_id]
+
+        # As if the watchlist had changed: the first report now reads as naming ISIS in Sirte.
+        tags = tagger.tag(_report("ISIS in Sirte."))
+        store.save_readings(
+            [(first.report_id, Reading(tags=tags, relevance=NOT_ABOUT_LIBYA, place=GIZAH))]
+        )
+        stored = store.get(first.report_id)
+        assert stored is not None
+        assert (stored.tags, stored.relevance, stored.place) == (tags, NOT_ABOUT_LIBYA, GIZAH)
+        assert stored.report.text == "Haftar spoke in Benghazi." and stored.status is Status.NEW
+        assert [a.channel for a in store.alerts_of(first.report_id)] == [ALERT.channel]
+        # What queries by entity look up follows the new tags.
+        assert [s.id for s in store.query(actor="isis")] == [first.report_id]
+        assert store.query(actor="khalifa_haftar") == []
+        assert store.count_unread() == 0 and store.unread(after_id=0, limit=10) == []
+        # The other report is untouched.
+        assert store.get(second.report_id).relevance == ABOUT_LIBYA  # type: ignore[union-attr]
+        store.save_readings([])
 
 
 def test_exact_keys_find_the_stored_item(db_url: str, tagger: Tagger, clock: Clock) -> None:

@@ -99,6 +99,13 @@ def message_payload(message: AlertMessage) -> dict[str, Any]:
         }
     )
     fields = []
+    if message.place:
+        fields.append(
+            {
+                "type": "mrkdwn",
+                "text": _cut("*Where*\n" + _names((message.place,), mapped=True), 2000),
+            }
+        )
     if message.actors:
         fields.append(
             {
@@ -115,6 +122,20 @@ def message_payload(message: AlertMessage) -> dict[str, Any]:
         )
     if fields:
         blocks.append({"type": "section", "fields": fields})
+    # Why the monitor says what it says: where it happened, and why it is about Libya.
+    why = [
+        f"Where: {message.place.name}, {message.place_reason}" if message.place else "",
+        message.why[:1].upper() + message.why[1:],
+    ]
+    if any(why):
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": _cut(escape(" · ".join(w for w in why if w)), 2000)}
+                ],
+            }
+        )
     if message.snippet:
         blocks.append(_section(">" + escape(message.snippet).replace("\n", "\n>")))
     if message.follow_up:

@@ -30,6 +30,9 @@ class AlertMessage:
     actors: tuple[Mention, ...]
     places: tuple[Mention, ...]
     snippet: str
+    place: Mention | None = None  # where it happened
+    place_reason: str = ""  # why that place ('in the title, after "near"')
+    why: str = ""  # why it is about Libya, in a line
     story_id: int | None = None  # the story it belongs to (its own id when it opens one)
     thread_ts: str | None = None  # the message of the story's first report, to reply under
 
@@ -61,6 +64,21 @@ def snippet(stored: StoredReport, limit: int = SNIPPET_CHARS) -> str:
     return ("… " if start else "") + piece.strip()
 
 
+def why_relevant(stored: StoredReport) -> str:
+    """The relevance decision in a line: "about Libya (0.93): Sirte in the title, LNA in the
+    lead"; empty for a report not yet given one."""
+    relevance = stored.relevance
+    if relevance is None:
+        return ""
+    named = list(
+        dict.fromkeys(f"{e.text} in the {e.where}" for e in relevance.evidence if e.weight > 0)
+    )
+    said = "about Libya" if relevance.relevant else "not about Libya"
+    if relevance.scope == "libya" and relevance.relevant and not named:
+        return f"{said}: a Libya source"
+    return f"{said} ({relevance.score:.2f})" + (": " + ", ".join(named[:4]) if named else "")
+
+
 def build_message(
     stored: StoredReport, *, alert_id: int, channel: str, thread_ts: str | None = None
 ) -> AlertMessage:
@@ -75,6 +93,18 @@ def build_message(
         actors=_distinct(stored, TagKind.ACTOR),
         places=_distinct(stored, TagKind.PLACE),
         snippet=snippet(stored),
+        place=(
+            Mention(
+                id=stored.place.id,
+                name=stored.place.name,
+                lat=stored.place.lat,
+                lon=stored.place.lon,
+            )
+            if stored.place
+            else None
+        ),
+        place_reason=stored.place.reason if stored.place else "",
+        why=why_relevant(stored),
         story_id=stored.story_id,
         thread_ts=thread_ts,
     )

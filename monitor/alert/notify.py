@@ -49,6 +49,10 @@ class ConsoleNotifier:
         ]
         if message.url:
             lines.append(message.url)
+        if message.place:
+            lines.append(f"where: {message.place.name} ({message.place_reason})")
+        if message.why:
+            lines.append(message.why)
         if message.actors:
             lines.append("actors: " + ", ".join(m.name for m in message.actors))
         if message.places:

@@ -3,9 +3,11 @@
 A rule matches on actors, places (an entity named in the report or anything it belongs to, so a
 rule for the LNA catches a report that names only Haftar), actor kinds and keywords. With
 `match = "any"` one criterion that holds is enough; with `"all"` each criterion given must hold
-(and within a criterion, one of its values). A rule with no criteria matches every report that
-names at least one watchlist actor or place. A report that several rules send to one channel
-alerts there once. A rule can be muted until a time. Duplicates never alert.
+(and within a criterion, one of its values). A rule with no criteria matches every report about
+Libya (with `relevant_only = False`: every report that names a watchlist actor or place). A rule alerts only on reports about Libya (see
+`monitor.tag.relevance`) unless it says `relevant_only = False`: the watchlist rightly holds
+France, the UN and ISIS, whom the whole world's news names. A report that several rules send to
+one channel alerts there once. A rule can be muted until a time. Duplicates never alert.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from monitor.model import AlertIntent, Report, Status, Tag, TagKind, Verdict
+from monitor.model import AlertIntent, Reading, Report, Status, Tag, TagKind, Verdict
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -28,6 +30,7 @@ class Rule:
     actor_kinds: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     match: Literal["any", "all"] = "any"
+    relevant_only: bool = True
     muted_until: datetime | None = None  # a muted rule raises no alert until then
 
 
@@ -44,9 +47,10 @@ class _Subject:
     actor_kinds: frozenset[str | None]
     text: str
     tagged: bool
+    relevant: bool
 
     @classmethod
-    def of(cls, report: Report, tags: Sequence[Tag]) -> _Subject:
+    def of(cls, report: Report, tags: Sequence[Tag], relevant: bool = True) -> _Subject:
         def ids(kind: TagKind) -> frozenset[str]:
             return frozenset(i for t in tags if t.kind is kind for i in (t.entity_id, *t.parents))
 
@@ -56,10 +60,13 @@ class _Subject:
             actor_kinds=frozenset(t.entity_kind for t in tags if t.kind is TagKind.ACTOR),
             text=f"{report.title}\n{report.text}",
             tagged=bool(tags),
+            relevant=relevant,
         )
 
 
 def _matches(rule: Rule, subject: _Subject) -> bool:
+    if rule.relevant_only and not subject.relevant:
+        return False
     checks: list[bool] = []
     if rule.actors:
         checks.append(not subject.actors.isdisjoint(rule.actors))
@@ -70,19 +77,22 @@ def _matches(rule: Rule, subject: _Subject) -> bool:
     if rule.keywords:
         checks.append(any(_keyword_found(k, subject.text) for k in rule.keywords))
     if not checks:
-        return subject.tagged
+        # A rule of no criteria: every report about Libya (which may name no watchlist entry:
+        # "Libyan security forces have killed 84 people"); for one that alerts on any report,
+        # every report that names a watchlist entry.
+        return subject.relevant if rule.relevant_only else subject.tagged
     return all(checks) if rule.match == "all" else any(checks)
 
 
-def rule_matches(rule: Rule, report: Report, tags: Sequence[Tag]) -> bool:
-    """Whether `rule` matches a report with these tags."""
-    return _matches(rule, _Subject.of(report, tags))
+def rule_matches(rule: Rule, report: Report, reading: Reading) -> bool:
+    """Whether `rule` matches a report read as `reading`."""
+    return _matches(rule, _Subject.of(report, reading.tags, reading.relevance.relevant))
 
 
 def route(
     report: Report,
     verdict: Verdict,
-    tags: Sequence[Tag],
+    reading: Reading,
     rules: Sequence[Rule],
     now: datetime | None = None,
 ) -> list[AlertIntent]:
@@ -90,7 +100,7 @@ def route(
     (a rule muted until after `now` sends nothing)."""
     if verdict.status is not Status.NEW:
         return []
-    subject = _Subject.of(report, tags)
+    subject = _Subject.of(report, reading.tags, reading.relevance.relevant)
     intents: dict[str, AlertIntent] = {}
     for rule in rules:
         if rule.muted_until is not None and now is not None and now < rule.muted_until:

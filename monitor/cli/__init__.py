@@ -22,9 +22,16 @@ from monitor.alert import ConsoleNotifier, Dispatcher, Notifier, Rule
 from monitor.alert.slack import choose_notifier
 from monitor.config import LoadedSettings, SlackSettings, load_settings
 from monitor.errors import ConfigError, InputError, MonitorError, StoreError
-from monitor.model import Status, StoredReport, TagKind, Verdict
-from monitor.output import names, report_json, shorten
-from monitor.pipeline import Outcome, Pipeline, dedup_policy, rules_from_settings, story_policy
+from monitor.model import SCOPES, Scope, Status, StoredReport, TagKind, Verdict
+from monitor.output import not_about_libya, reading_line, report_json, shorten
+from monitor.pipeline import (
+    Outcome,
+    Pipeline,
+    dedup_policy,
+    relevance_policy,
+    rules_from_settings,
+    story_policy,
+)
 from monitor.replay import plan, replay
 from monitor.sources import InputFile, Skipped
 from monitor.store import SqlStore
@@ -62,6 +69,11 @@ def config_options(func: F) -> F:
 def _watchlist(loaded: LoadedSettings) -> Watchlist:
     w = loaded.settings.watchlist
     return load_watchlist(Path(w.actors), w.places_files)
+
+
+def tagger_for(loaded: LoadedSettings, watchlist: Watchlist) -> Tagger:
+    """The tag stage as configured: the watchlist, and the weights and threshold of relevance."""
+    return Tagger(watchlist, relevance=relevance_policy(loaded.settings))
 
 
 def notifier_for(loaded: LoadedSettings) -> Notifier:
@@ -132,12 +144,22 @@ def cli(verbose: int, log_format: str) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Run every stage but store nothing and send no alert."
 )
+@click.option(
+    "--scope",
+    type=click.Choice(SCOPES),
+    default="general",
+    show_default=True,
+    help="What the reports' sources cover: libya (a Libya outlet: its reports are about Libya "
+    "unless their content clearly is not) or general (world news: about Libya only on the "
+    "evidence).",
+)
 def replay_command(
     paths: tuple[str, ...],
     config_file: Path | None,
     db_url: str | None,
     as_json: bool,
     dry_run: bool,
+    scope: Scope,
 ) -> None:
     """Run files of reports through the whole pipeline.
 
@@ -165,7 +187,7 @@ def replay_command(
     ):
         pipeline = Pipeline(
             store=store,
-            tagger=Tagger(watchlist),
+            tagger=tagger_for(loaded, watchlist),
             rules=rules,
             notifier=None if dry_run or not inline else notifier,
             policy=dedup_policy(settings),
@@ -184,6 +206,8 @@ def replay_command(
                     story_id=outcome.story_id,
                     tags=outcome.tags,
                     alerts=outcome.alerts,
+                    relevance=outcome.relevance,
+                    place=outcome.place,
                 )
                 click.echo(json.dumps(obj, ensure_ascii=False))
             else:
@@ -210,6 +234,7 @@ def replay_command(
                 on_error=on_error,
                 on_skipped=on_skipped,
                 on_file_done=lambda f: bar.update(f.size),
+                scope=scope,
             )
         if not dry_run and not inline:
             # Whatever the outbox holds, this replay's alerts and those a replay that died
@@ -217,7 +242,8 @@ def replay_command(
             summary.alerts = drain(store, notifier, settings.slack)
     alerts = ", ".join(f"{n} {status}" for status, n in sorted(summary.alerts.items())) or "none"
     _err(
-        f"{summary.reports} report(s): {summary.new} new, {summary.duplicate} duplicate, "
+        f"{summary.reports} report(s): {summary.new} new{not_about_libya(summary.not_relevant)}, "
+        f"{summary.duplicate} duplicate, "
         f"{summary.seen} seen; "
         f"alerts: {alerts}; {summary.failed} input(s) failed"
         + ("; dry run, nothing stored" if dry_run else f"; stored in {store.name}")
@@ -260,11 +286,11 @@ def _outcome_line(outcome: Outcome) -> str:
         status += f" ({verdict.reason})"
     elif outcome.story_id is not None and outcome.story_id != outcome.report_id:
         status += f", story {outcome.story_id}"
-    tags = names(outcome.tags, TagKind.ACTOR) + names(outcome.tags, TagKind.PLACE)
+    reading = reading_line(outcome.tags, outcome.relevance, outcome.place)
     return (
         f"{outcome.report_id:>6}  {status:<24} {outcome.ref}\n"
         f"        {shorten(outcome.report.title, 90)}\n"
-        f"        {shorten(', '.join(tags) or '(no watchlist tags)', 90)}"
+        f"        {shorten(reading, 90)}"
     )
 
 
@@ -285,7 +311,12 @@ def _parse_since(value: str | None) -> datetime | None:
 @click.option("--actor", metavar="ID", help="Only reports naming this actor (or one inside it).")
 @click.option("--location", metavar="ID", help="Only reports naming this place (or one inside it).")
 @click.option("--since", metavar="DATE", help="Only reports published (else fetched) since DATE.")
-@click.option("--all", "include_duplicates", is_flag=True, help="Include duplicates.")
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every report: duplicates and reports not about Libya too.",
+)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per report on stdout.")
 def reports_command(
@@ -294,11 +325,12 @@ def reports_command(
     actor: str | None,
     location: str | None,
     since: str | None,
-    include_duplicates: bool,
+    every: bool,
     limit: int,
     as_json: bool,
 ) -> None:
-    """List stored reports, newest first. IDs are watchlist ids (see `config/actors.toml`)."""
+    """List stored reports about Libya, newest first, with where each happened (--all: every
+    report). IDs are watchlist ids (see `config/actors.toml`)."""
     since_at = _parse_since(since)
     loaded = load_settings(config_file, db_url=db_url)
     watchlist = _watchlist(loaded)
@@ -316,7 +348,9 @@ def reports_command(
             actor=actor,
             place=location,
             since=since_at,
-            status=None if include_duplicates else Status.NEW,
+            status=None if every else Status.NEW,
+            # Reports not yet read for relevance are listed: nothing says they are not about Libya.
+            relevant=None if every else True,
             limit=limit,
         )
         for stored in found:
@@ -329,15 +363,17 @@ def reports_command(
                     story_id=stored.story_id,
                     tags=stored.tags,
                     alerts=store.alerts_of(stored.id),
+                    relevance=stored.relevance,
+                    place=stored.place,
                 )
                 click.echo(json.dumps(obj, ensure_ascii=False))
             else:
                 published = stored.report.published or stored.report.fetched_at
-                tags = names(stored.tags, TagKind.ACTOR) + names(stored.tags, TagKind.PLACE)
+                reading = reading_line(stored.tags, stored.relevance, stored.place)
                 click.echo(
                     f"{stored.id:>6}  {published:%Y-%m-%d}  "
                     f"{shorten(stored.report.source, 20):<20}  {shorten(stored.report.title, 70)}\n"
-                    f"        {shorten(', '.join(tags) or '(no watchlist tags)', 100)}"
+                    f"        {shorten(reading, 100)}"
                 )
     if not as_json:
         _err(f"{len(found)} report(s)")

@@ -20,7 +20,7 @@ from monitor.daemon import Service, feeds_from_settings, open_poller
 from monitor.daemon.health import is_due
 from monitor.errors import DeliveryError, MonitorError
 from monitor.model import AlertStatus, FeedState
-from monitor.output import shorten
+from monitor.output import not_about_libya, shorten
 from monitor.pipeline import rules_from_settings
 from monitor.store import SqlStore
 from monitor.store.lock import single_writer
@@ -94,12 +94,16 @@ def poll_command(
         click.echo(result.line(utc_now()))
     failed = [r for r in results if not r.ok]
     new = sum(r.counts["new"] for r in results)
+    not_relevant = sum(r.not_relevant for r in results)
     sent = (
         ""
         if delivered is None
         else "; alerts: " + (", ".join(f"{n} {k}" for k, n in delivered.items()) or "none")
     )
-    _err(f"{len(results)} feed(s) polled, {len(failed)} failed; {new} new report(s){sent}")
+    _err(
+        f"{len(results)} feed(s) polled, {len(failed)} failed; "
+        f"{new} new report(s){not_about_libya(not_relevant)}{sent}"
+    )
     if failed:
         sys.exit(1)
 

@@ -35,7 +35,8 @@ from monitor.config import Settings
 from monitor.daemon.health import Schedule, failed, for_url, succeeded
 from monitor.daemon.metrics import Metrics
 from monitor.errors import DeliveryError, FetchError, InputError, StoreError
-from monitor.model import Entry, FeedState, Status
+from monitor.model import Entry, FeedState, Scope, Status
+from monitor.output import not_about_libya
 from monitor.pipeline import Pipeline
 from monitor.sources import read_feed
 from monitor.sources.http import Fetched, Fetcher
@@ -58,6 +59,7 @@ class Feed:
     url: str
     schedule: Schedule
     language: str = ""
+    scope: Scope = "general"  # what the feed covers: see `monitor.model.Scope`
     enabled: bool = True
 
     @property
@@ -78,6 +80,7 @@ def feeds_from_settings(settings: Settings) -> list[Feed]:
                 down_after_s=polling.down_after,
             ),
             language=f.language,
+            scope=f.scope,
             enabled=f.enabled,
         )
         for f in settings.feeds
@@ -92,6 +95,7 @@ class PollResult:
     outcome: str  # "ingested", "not modified", "unchanged", "failed" or "skipped"
     entries: int = 0
     counts: Counter[str] = field(default_factory=Counter)  # reports by status
+    not_relevant: int = 0  # new reports not about Libya
     alerts: Counter[str] = field(default_factory=Counter)  # alerts by delivery status
     bad_entries: int = 0
     not_read: int = 0  # entries past MAX_ENTRIES
@@ -117,15 +121,18 @@ class PollResult:
         if self.not_read:
             bad += f", {self.not_read:,} more not read (at most {MAX_ENTRIES:,} a poll)"
         return (
-            f"feed '{self.feed}': {self.entries} entries, {self.counts['new']} new, "
+            f"feed '{self.feed}': {self.entries} entries, {self.counts['new']} new"
+            f"{not_about_libya(self.not_relevant)}, "
             f"{self.counts['duplicate']} duplicate, {self.counts['seen']} seen{bad} "
             f"({self.elapsed_s:.2f} s){wait}"
         )
 
 
-def feed_entries(name: str, body: bytes, content_type: str) -> tuple[list[Entry | InputError], int]:
-    """The entries of feed `name`'s document (`body`, served as `content_type`): the first
-    MAX_ENTRIES of them, and how many more it holds, which are not read.
+def feed_entries(
+    name: str, body: bytes, content_type: str, scope: Scope = "general"
+) -> tuple[list[Entry | InputError], int]:
+    """The entries of feed `name`'s document (`body`, served as `content_type`), in the feed's
+    `scope`: the first MAX_ENTRIES of them, and how many more it holds, which are not read.
 
     Raises InputError naming the feed when the document is no feed, or one refused; its reason
     ends with the content type and the size.
@@ -133,7 +140,7 @@ def feed_entries(name: str, body: bytes, content_type: str) -> tuple[list[Entry 
     ref = f"feed '{name}'"
     entries: list[Entry | InputError] = []
     more = 0
-    for item in read_feed(body, ref, source=name):
+    for item in read_feed(body, ref, source=name, scope=scope):
         if isinstance(item, InputError) and item.ref == ref:
             kind = content_type.split(";")[0].strip() or "no content type"
             raise InputError(ref, f"{item.reason} ({kind}, {len(body):,} bytes)")
@@ -447,7 +454,9 @@ class Poller:
                 new=0,
             )
         try:
-            entries, poll.not_read = feed_entries(feed.name, result.body, result.content_type)
+            entries, poll.not_read = feed_entries(
+                feed.name, result.body, result.content_type, feed.scope
+            )
         except InputError as e:
             poll.reason = e.reason
             return down(state, reason=poll.reason)
@@ -458,6 +467,8 @@ class Poller:
                 log.warning("%s", outcome)
                 continue
             poll.counts[outcome.verdict.status.value] += 1
+            if outcome.verdict.status is Status.NEW and outcome.relevance is not None:
+                poll.not_relevant += not outcome.relevance.relevant
             for alert in outcome.alerts:
                 poll.alerts[alert.status.value] += 1
                 self.metrics.alerts.labels(alert.status.value).inc()

@@ -40,7 +40,13 @@ from monitor.daemon.metrics import Metrics, serve
 from monitor.daemon.poller import Feed, Poller, PollResult, feeds_from_settings
 from monitor.errors import MonitorError, StoreError
 from monitor.model import AlertStatus
-from monitor.pipeline import Pipeline, dedup_policy, rules_from_settings, story_policy
+from monitor.pipeline import (
+    Pipeline,
+    dedup_policy,
+    relevance_policy,
+    rules_from_settings,
+    story_policy,
+)
 from monitor.sources.http import Fetcher
 from monitor.store import SqlStore
 from monitor.store.lock import single_writer
@@ -88,7 +94,7 @@ def open_poller(
     ):
         pipeline = Pipeline(
             store=store,
-            tagger=Tagger(watchlist),
+            tagger=Tagger(watchlist, relevance=relevance_policy(settings)),
             rules=rules,
             notifier=notifier if deliver_inline else None,
             policy=dedup_policy(settings),

@@ -28,7 +28,7 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 
 from monitor.errors import InputError
-from monitor.model import Entry
+from monitor.model import Entry, Scope
 
 _ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
@@ -121,14 +121,20 @@ def _source_name(feed: Any, fallback: str) -> str:
 
 
 def read_feed(
-    data: bytes, ref: str, *, source: str | None = None, fallback_source: str = "feed"
+    data: bytes,
+    ref: str,
+    *,
+    source: str | None = None,
+    fallback_source: str = "feed",
+    scope: Scope = "general",
 ) -> Iterator[Entry | InputError]:
     """The entries of an RSS or Atom document.
 
     `source` names the feed (the daemon passes the configured feed name); without it the feed's
-    own title is used. A document feedparser cannot read as a feed, or that is refused (see the
-    module's docstring), is one InputError naming `ref`;
-    an entry with neither text nor title is an InputError naming `ref#N`.
+    own title is used. Each entry is in `scope`, what the feed covers (its configured `scope`).
+    A document feedparser cannot read as a feed, or that is refused (see the module's
+    docstring), is one InputError naming `ref`; an entry with neither text nor title is an
+    InputError naming `ref#N`.
     """
     if not data.strip():
         yield InputError(ref, "empty document, no feed in it")
@@ -162,6 +168,7 @@ def read_feed(
             url=entry.get("link") or None,
             guid=entry.get("id") or None,
             published=_published(entry),
+            scope=scope,
         )
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from monitor.errors import InputError
-from monitor.model import Entry
+from monitor.model import Entry, Scope
 from monitor.sources.feed import read_feed_file
 from monitor.sources.jsonl import read_jsonl
 from monitor.sources.text import read_text
@@ -100,11 +100,13 @@ def discover(paths: Iterable[str | Path]) -> Iterator[InputFile | InputError | S
             yield InputError(str(path), f"cannot be read ({e.strerror or e})")
 
 
-def read_input(item: InputFile) -> Iterator[Entry | InputError]:
-    """The entries of one input file; a file that cannot be opened is one InputError."""
+def read_input(item: InputFile, *, scope: Scope = "general") -> Iterator[Entry | InputError]:
+    """The entries of one input file, each in `scope` (what the source covers: see
+    `monitor.model.Scope`); a file that cannot be opened is one InputError."""
     try:
         data = item.path.read_bytes()
     except OSError as e:
         yield InputError(str(item.path), f"cannot be read ({e.strerror or e})")
         return
-    yield from item.reader(item.path, data, None)
+    for entry in item.reader(item.path, data, None):
+        yield replace(entry, scope=scope) if isinstance(entry, Entry) else entry

@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import Protocol
 
 from monitor.dedup import ExactMatch, Fingerprint, Identity
-from monitor.model import AlertIntent, AlertStatus, Report, StoredAlert, StoredReport, Tag, Verdict
+from monitor.model import (
+    AlertIntent,
+    AlertStatus,
+    Place,
+    Relevance,
+    Report,
+    StoredAlert,
+    StoredReport,
+    Tag,
+    Verdict,
+)
 from monitor.store.sql import Added
 from monitor.story import Signature, StoryCandidate
 
@@ -47,6 +57,8 @@ class Store(Protocol):
         keys: Sequence[int] = (),
         signature: Signature | None = None,
         story_id: int | None = None,
+        relevance: Relevance | None = None,
+        place: Place | None = None,
     ) -> Added: ...
 
     def get(self, report_id: int) -> StoredReport | None: ...

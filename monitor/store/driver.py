@@ -84,6 +84,10 @@ class Driver:
     def time_out(self, value: Any) -> datetime | None:
         return self._time_out(value)
 
+    def json_in(self, value: Any) -> Any:
+        """A value for a JSON column; None stays NULL (SQLAlchemy's JSON would write `null`)."""
+        return None if value is None else self._json_in(value)
+
     def names_in(self, names: Sequence[str]) -> Any:
         """A short list of names (a tag's parents) as a JSON column takes it; the same few
         lists come back all the time, so each is encoded once."""

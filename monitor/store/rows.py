@@ -8,6 +8,9 @@ from typing import Any
 
 from monitor.dedup import Fingerprint, encode_keys
 from monitor.model import (
+    Evidence,
+    Place,
+    Relevance,
     Report,
     Status,
     StoredReport,
@@ -46,8 +49,11 @@ def report_values(
     signature: Signature | None,
     story_id: int | None,
     stored_at: datetime,
+    relevance: Relevance | None = None,
+    place: Place | None = None,
 ) -> dict[str, Any]:
-    """The `reports` row of a report, without its id."""
+    """The `reports` row of a report, without its id. `relevance` and `place` are left as JSON
+    values (dicts, or None) for the caller to encode."""
     is_new = verdict.status is Status.NEW
     return {
         "source": report.source,
@@ -67,7 +73,96 @@ def report_values(
         "input_ref": input_ref,
         "story_id": story_id,
         "story_sig": encode_signature(signature) if signature is not None and is_new else None,
+    } | reading_values(relevance, place)
+
+
+def reading_values(relevance: Relevance | None, place: Place | None) -> dict[str, Any]:
+    """The `reports` columns that say whether a report is about Libya and where it happened."""
+    return {
+        "relevant": None if relevance is None else relevance.relevant,
+        "relevance": None if relevance is None else relevance_json(relevance),
+        "place": None if place is None else place_json(place),
+        "place_id": None if place is None else place.id,
     }
+
+
+def relevance_json(relevance: Relevance) -> dict[str, Any]:
+    """A relevance decision as the `relevance` column keeps it (the decision itself is the
+    `relevant` column)."""
+    return {
+        "score": relevance.score,
+        "scope": relevance.scope,
+        "reason": relevance.reason,
+        "evidence": [
+            {
+                "kind": e.kind,
+                "id": e.id,
+                "text": e.text,
+                "field": e.field,
+                "start": e.start,
+                "where": e.where,
+                "weight": e.weight,
+            }
+            for e in relevance.evidence
+        ],
+    }
+
+
+def place_json(place: Place) -> dict[str, Any]:
+    return {
+        "id": place.id,
+        "name": place.name,
+        "kind": place.kind,
+        "lat": place.lat,
+        "lon": place.lon,
+        "parents": list(place.parents),
+        "text": place.text,
+        "field": place.field,
+        "start": place.start,
+        "reason": place.reason,
+    }
+
+
+def relevance_of(relevant: bool | None, values: dict[str, Any] | None) -> Relevance | None:
+    """The `relevant` and `relevance` columns as a Relevance (None for a report not yet read)."""
+    if relevant is None or values is None:
+        return None
+    return Relevance(
+        relevant=bool(relevant),
+        score=values["score"],
+        scope=values["scope"],
+        reason=values["reason"],
+        evidence=tuple(
+            Evidence(
+                kind=e["kind"],
+                id=e.get("id"),
+                text=e["text"],
+                field=e["field"],
+                start=e["start"],
+                where=e["where"],
+                weight=e["weight"],
+            )
+            for e in values.get("evidence") or ()
+        ),
+    )
+
+
+def place_of(values: dict[str, Any] | None) -> Place | None:
+    """The `place` column as a Place."""
+    if values is None:
+        return None
+    return Place(
+        id=values["id"],
+        name=values["name"],
+        kind=values.get("kind"),
+        lat=values.get("lat"),
+        lon=values.get("lon"),
+        parents=tuple(values.get("parents") or ()),
+        text=values["text"],
+        field=values["field"],
+        start=values["start"],
+        reason=values["reason"],
+    )
 
 
 def child_rows(
@@ -80,18 +175,8 @@ def child_rows(
 ) -> dict[type[Base], list[dict[str, Any]]]:
     """The rows a report owns besides its alerts, by table: its tags, the entities it concerns
     (named, or through a child), and for an original its retrieval and story keys."""
-    entities: dict[str, tuple[str, bool]] = {}
-    for t in tags:
-        entities[t.entity_id] = (t.kind.value, True)
-        for parent in t.parents:
-            entities.setdefault(parent, (t.kind.value, False))
     is_new = verdict.status is Status.NEW
-    return {
-        TagRow: [tag_values(report_id, t) for t in tags],
-        ReportEntityRow: [
-            {"report_id": report_id, "entity_id": e, "kind": k, "direct": d}
-            for e, (k, d) in entities.items()
-        ],
+    return tag_rows(report_id, tags) | {
         DedupKeyRow: (
             [{"report_id": report_id, "keys": encode_keys(keys)}] if is_new and keys else []
         ),
@@ -100,6 +185,23 @@ def child_rows(
             if is_new and signature is not None
             else []
         ),
+    }
+
+
+def tag_rows(report_id: int, tags: Sequence[Tag]) -> dict[type[Base], list[dict[str, Any]]]:
+    """A report's rows that come of its tags: the tags, and the entities it concerns (named, or
+    through a child)."""
+    entities: dict[str, tuple[str, bool]] = {}
+    for t in tags:
+        entities[t.entity_id] = (t.kind.value, True)
+        for parent in t.parents:
+            entities.setdefault(parent, (t.kind.value, False))
+    return {
+        TagRow: [tag_values(report_id, t) for t in tags],
+        ReportEntityRow: [
+            {"report_id": report_id, "entity_id": e, "kind": k, "direct": d}
+            for e, (k, d) in entities.items()
+        ],
     }
 
 
@@ -157,4 +259,6 @@ def stored_report(row: Any, tags: Sequence[Tag]) -> StoredReport:
         story_id=row.story_id,
         tags=tuple(tags),
         input_ref=row.input_ref,
+        relevance=relevance_of(row.relevant, row.relevance),
+        place=place_of(row.place),
     )

@@ -70,6 +70,14 @@ class ReportRow(Base):
     # An original's story signature: its facts, then "|", then its places, each list
     # space-separated (read hundreds of times a second, so kept simple).
     story_sig: Mapped[str | None] = mapped_column(Text)
+    # Whether the report is about Libya, and why (score, scope, reason, evidence), and where the
+    # reported action happened (a watchlist place, with the mention that placed it). NULL only
+    # for a report not yet read for them: `monitor db upgrade` and `monitor db retag` fill them.
+    relevant: Mapped[bool | None] = mapped_column(Boolean)
+    relevance: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    place: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # The place's id beside its JSON, for queries and maps by place.
+    place_id: Mapped[str | None] = mapped_column(String(100), index=True)
 
     tags: Mapped[list[TagRow]] = relationship(
         back_populates="report", order_by="TagRow.id", cascade="all, delete-orphan"
@@ -80,6 +88,9 @@ class ReportRow(Base):
         Index("ix_reports_status_id", "status", "id"),
         Index("ix_reports_source_status_id", "source", "status", "id"),
         Index("ix_reports_stored_at", "stored_at"),
+        # `monitor reports` lists those about Libya, newest first; the upgrade finds those not
+        # yet read (relevant IS NULL) in id order.
+        Index("ix_reports_relevant_id", "relevant", "id"),
     )
 
 

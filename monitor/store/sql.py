@@ -18,14 +18,17 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
+    bindparam,
     create_engine,
     delete,
     event,
+    false,
     func,
     insert,
     literal,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -39,7 +42,11 @@ from monitor.model import (
     AlertIntent,
     AlertStatus,
     FeedState,
+    Place,
+    Reading,
+    Relevance,
     Report,
+    Scope,
     Status,
     StoredAlert,
     StoredReport,
@@ -52,12 +59,15 @@ from monitor.store.migrate import prepare
 from monitor.store.rows import (
     child_rows,
     decode_signature,
+    reading_values,
     report_values,
     stored_report,
     tag_of,
+    tag_rows,
 )
 from monitor.store.schema import (
     AlertRow,
+    Base,
     DedupKeyRow,
     FeedRow,
     ReportEntityRow,
@@ -443,10 +453,12 @@ class SqlStore:
         keys: Sequence[int] = (),
         signature: Signature | None = None,
         story_id: int | None = None,
+        relevance: Relevance | None = None,
+        place: Place | None = None,
     ) -> Added:
-        """Store a report with its verdict, tags, alerts and, for an original, its retrieval
-        `keys` and story `signature`, in one transaction. `story_id` None opens a story whose id
-        is the report's own."""
+        """Store a report with its verdict, tags, alerts, whether it is about Libya and where it
+        happened and, for an original, its retrieval `keys` and story `signature`, in one
+        transaction. `story_id` None opens a story whose id is the report's own."""
         now = self._clock()
         driver = self._driver
         values = report_values(
@@ -458,9 +470,13 @@ class SqlStore:
             signature=signature,
             story_id=story_id,
             stored_at=now,
+            relevance=relevance,
+            place=place,
         )
         for column in ("published", "fetched_at", "stored_at"):
             values[column] = driver.time_in(values[column])
+        for column in ("relevance", "place"):
+            values[column] = driver.json_in(values[column])
         with self._writing() as cursor:
             connection = cursor.connection
             # On PostgreSQL inside a batch, the report's id is one reserved for the group (see
@@ -549,11 +565,20 @@ class SqlStore:
         place: str | None = None,
         since: datetime | None = None,
         status: Status | None = None,
+        relevant: bool | None = None,
         limit: int | None = None,
     ) -> list[StoredReport]:
         """Stored reports, newest first. `actor` and `place` match an entity named in the report
-        or any entity it belongs to; `since` compares the published time, else the fetch time."""
-        statement = select(ReportRow).options(selectinload(ReportRow.tags))
+        or any entity it belongs to; `since` compares the published time, else the fetch time.
+        `relevant` True keeps the reports about Libya and those not yet read for it (see
+        `monitor db retag`), False those that are not about Libya; None keeps every one."""
+        # Rows read before are read again: `save_readings` (here or in another process) may
+        # have changed their tags and columns since.
+        statement = (
+            select(ReportRow)
+            .options(selectinload(ReportRow.tags))
+            .execution_options(populate_existing=True)
+        )
         for entity_id, kind in ((actor, TagKind.ACTOR), (place, TagKind.PLACE)):
             if entity_id:
                 statement = statement.where(
@@ -570,6 +595,12 @@ class SqlStore:
             )
         if status is not None:
             statement = statement.where(ReportRow.status == status.value)
+        if relevant is True:
+            statement = statement.where(
+                or_(ReportRow.relevant == true(), ReportRow.relevant.is_(None))
+            )
+        elif relevant is False:
+            statement = statement.where(ReportRow.relevant == false())
         statement = statement.order_by(ReportRow.id.desc())
         if limit is not None:
             statement = statement.limit(limit)
@@ -586,6 +617,91 @@ class SqlStore:
                 select(func.count(AlertRow.id)).where(AlertRow.status == status.value)
             ).scalar_one()
         )
+
+    # --- reading reports again -----------------------------------------------------------------
+
+    def count_unread(self, *, every: bool = False) -> int:
+        """How many stored reports have not been read for relevance and place (or, with `every`,
+        how many are stored)."""
+        statement = select(func.count(ReportRow.id))
+        if not every:
+            statement = statement.where(ReportRow.relevant.is_(None))
+        return int(self._read(statement).scalar_one())
+
+    def unread(
+        self, *, after_id: int, limit: int, every: bool = False
+    ) -> list[tuple[int, Report, Scope | None]]:
+        """The first `limit` stored reports with ids above `after_id`, in id order, that have not
+        been read for relevance and place (or, with `every`, all of them): each its id, the
+        report, and the scope it was last read in (None if never)."""
+        table = ReportRow.__table__.c
+        statement = select(
+            table.id,
+            table.source,
+            table.url,
+            table.guid,
+            table.title,
+            table.text,
+            table.published,
+            table.fetched_at,
+            table.relevance,
+        ).where(table.id > after_id)
+        if not every:
+            statement = statement.where(table.relevant.is_(None))
+        found = []
+        for row in self._read(statement.order_by(table.id).limit(limit)):
+            report = Report(
+                source=row.source,
+                url=row.url,
+                guid=row.guid,
+                title=row.title,
+                text=row.text,
+                published=row.published,
+                fetched_at=row.fetched_at,
+            )
+            found.append((row.id, report, (row.relevance or {}).get("scope")))
+        return found
+
+    def save_readings(self, readings: Sequence[tuple[int, Reading]]) -> None:
+        """Give each report (by id) its reading in place of what it had: its tags and the
+        entities it concerns, whether it is about Libya and where it happened. One
+        transaction; what else the report holds (its verdict, story, keys, alerts) stays."""
+        if not readings:
+            return
+        ids = [report_id for report_id, _ in readings]
+        tags: list[dict[str, Any]] = []
+        entities: list[dict[str, Any]] = []
+        for report_id, reading in readings:
+            rows = tag_rows(report_id, reading.tags)
+            tags += rows[TagRow]
+            entities += rows[ReportEntityRow]
+        tables = Base.metadata.tables
+        reports = tables[ReportRow.__tablename__]
+        # Bound under names of their own: SQLAlchemy keeps the columns' names for itself.
+        values = [
+            {f"new_{k}": v for k, v in reading_values(r.relevance, r.place).items()}
+            | {"report": report_id}
+            for report_id, r in readings
+        ]
+        with self._writing():
+            for piece in chunks(ids):
+                for table in (tables[TagRow.__tablename__], tables[ReportEntityRow.__tablename__]):
+                    self._session.execute(delete(table).where(table.c.report_id.in_(piece)))
+            if tags:
+                self._session.execute(insert(tables[TagRow.__tablename__]), tags)
+            if entities:
+                self._session.execute(insert(tables[ReportEntityRow.__tablename__]), entities)
+            self._session.execute(
+                update(reports)
+                .where(reports.c.id == bindparam("report"))
+                .values(
+                    {
+                        k: bindparam(f"new_{k}")
+                        for k in ("relevant", "relevance", "place", "place_id")
+                    }
+                ),
+                values,
+            )
 
     # --- the outbox ----------------------------------------------------------------------------
 
