@@ -3,11 +3,12 @@
 A rule matches on actors, places (an entity named in the report or anything it belongs to, so a
 rule for the LNA catches a report that names only Haftar), actor kinds and keywords. With
 `match = "any"` one criterion that holds is enough; with `"all"` each criterion given must hold
-(and within a criterion, one of its values). A rule with no criteria matches every report about
-Libya (with `relevant_only = False`: every report that names a watchlist actor or place). A rule alerts only on reports about Libya (see
+(and within a criterion, one of its values). A rule alerts only on reports about Libya (see
 `monitor.tag.relevance`) unless it says `relevant_only = False`: the watchlist rightly holds
-France, the UN and ISIS, whom the whole world's news names. A report that several rules send to
-one channel alerts there once. A rule can be muted until a time. Duplicates never alert.
+France, the UN and ISIS, whom the whole world's news names. A rule with no criteria matches
+every report about Libya (with `relevant_only = False`: every report that names a watchlist
+actor or place). A report that several rules send to one channel alerts there once. A rule can
+be muted until a time. Duplicates never alert.
 """
 
 from __future__ import annotations
