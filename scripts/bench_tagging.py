@@ -132,7 +132,7 @@ def main() -> int:
     started = time.perf_counter()
     tagger = Tagger(watchlist)
     build_s = time.perf_counter() - started
-    fold_module.fold_word.cache_clear()
+    fold_module.forget_folded()
     variants_module.sound.cache_clear()
     variants_module.skeleton.cache_clear()
     reports = [_report(t) for t in texts]

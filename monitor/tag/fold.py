@@ -21,16 +21,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
 _APOSTROPHES = "'\u2018\u2019\u02bc\u02bb\u02be\u02bf`\u00b4"
 # A word: letters, digits and combining marks, with apostrophes allowed inside (Ma'atiga); or a
 # dotted abbreviation (U.N., U.S.), which is one word.
+# Possessive quantifiers (++, *+): letters, marks and apostrophes do not overlap, so a word never
+# needs to give back what it matched, and the scan is faster without the chance to.
 WORD = re.compile(
     r"(?:[A-Z]\.){2,}"
-    rf"|[^\W_]+(?:[{_MARKS}]+[^\W_]*)*"
-    rf"(?:[{_APOSTROPHES}][^\W_]+(?:[{_MARKS}]+[^\W_]*)*)*"
+    rf"|[^\W_]++(?:[{_MARKS}]++[^\W_]*+)*+"
+    rf"(?:[{_APOSTROPHES}][^\W_]++(?:[{_MARKS}]++[^\W_]*+)*+)*+"
 )
 # What may stand between two words of one name: spaces, and hyphens or dashes.
 HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u00ad"
@@ -79,9 +80,7 @@ def bare(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=65536)
-def fold_word(word: str) -> str:
-    """The comparison key of one word (a match of `WORD`)."""
+def _fold(word: str) -> str:
     key = bare(word).casefold()
     if key.isascii():
         return key.replace("'", "").replace("`", "") if ("'" in key or "`" in key) else key
@@ -89,6 +88,25 @@ def fold_word(word: str) -> str:
     if key.startswith(_ARABIC_ARTICLE) and len(key) > 3:
         key = key[2:]
     return key
+
+
+class _Folded(dict[str, str]):
+    """Each word's key, kept for the words met: the same words come back in every text. A plain
+    dictionary (emptied when it grows past `FOLDED_KEPT`), as a look-up of one is the cheapest
+    Python has, and the tagger looks up every word of every text."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= FOLDED_KEPT:
+            self.clear()
+        key = self[word] = _fold(word)
+        return key
+
+
+FOLDED_KEPT = 200_000
+_FOLDED = _Folded()
+# The comparison key of one word (a match of `WORD`).
+fold_word = _FOLDED.__getitem__
+forget_folded = _FOLDED.clear
 
 
 def arabic_variants(key: str) -> tuple[str, ...]:

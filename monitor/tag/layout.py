@@ -9,18 +9,20 @@ that sentence is then both, and counts once, as the title.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from monitor.model import Report
 
-_WORD = re.compile(r"\w+")
+
+@lru_cache(maxsize=8)
+def _first_words(words: int) -> re.Pattern[str]:
+    return re.compile(rf"(?:\W*+\w++){{{words}}}")
 
 
 def lead_end(text: str, words: int) -> int:
     """Where the lead, the first `words` words of `text`, ends."""
-    for n, m in enumerate(_WORD.finditer(text), start=1):
-        if n == words:
-            return m.end()
-    return len(text)
+    found = _first_words(words).match(text)
+    return found.end() if found else len(text)
 
 
 def title_repeated(report: Report) -> int:

@@ -127,6 +127,8 @@ class _Name:
     demonym: bool
     ambiguous: bool
     plain: bool = False  # neither an acronym nor a demonym: accepted on its capital alone
+    length: int = 1  # words
+    unless_near: bool = False  # its entity lists words that say it means something else
 
 
 class _MayStart(dict[str, bool]):
@@ -205,7 +207,10 @@ class _Text:
 
     def end(self, i: int) -> int:
         """Where word i ends, a possessive 's left out."""
-        return self.offsets[2 * i + 1] - (len(self.words[i]) - len(bare(self.words[i])))
+        word = self.words[i]
+        if word[-1] not in "sS":
+            return self.offsets[2 * i + 1]
+        return self.offsets[2 * i + 1] - (len(word) - len(bare(word)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +222,9 @@ class _Starting:
     longer: tuple[_Name, ...]
     by_second: dict[str, tuple[_Name, ...]]
     only_people: bool  # every one-word name here is a person's, and no longer name starts here
+    every: tuple[_Name, ...]  # longer, then single: the names to try, longest first
+    # by_second's names, then single: those to try when the second word is known
+    by_second_then_single: dict[str, tuple[_Name, ...]]
 
     @classmethod
     def of(cls, names: list[_Name]) -> _Starting:
@@ -236,6 +244,8 @@ class _Starting:
             longer=tuple(longer),
             by_second={k: tuple(v) for k, v in by_second.items()},
             only_people=not longer and all(n.entity.kind == "person" for n in single),
+            every=(*longer, *single),
+            by_second_then_single={k: (*v, *single) for k, v in by_second.items()},
         )
 
 
@@ -286,17 +296,27 @@ class Tagger:
                     demonym,
                     ambiguous,
                     plain=written is None and not demonym,
+                    length=len(keys),
+                    unless_near=bool(entity.unless_near),
                 )
                 by_first[keys[0]].append(name)
             if entity.unless_near:
                 self._unless[entity.id] = [name_keys(w) for w in entity.unless_near]
                 self._unless_first[entity.id] = frozenset(k[0] for k in self._unless[entity.id])
         self._names = {first: _Starting.of(names) for first, names in by_first.items()}
+        # First words of names that may be written in lowercase (Arabic, "oil crescent").
+        self._lowercase_starts = frozenset(
+            first for first, names in by_first.items() if any(not n.capital for n in names)
+        )
         self._may_start = _MayStart(self._word_starts)
         self._may_continue = _MayStart(self._word_continues)
         self._families = {e: self._family_of(e) for e in watchlist.entities}
         self._vocabulary = frozenset(
             k for names in by_first.values() for n in names for k in n.keys
+        )
+        # The words that names have after their first.
+        self._later_words = frozenset(
+            k for names in by_first.values() for n in names for k in n.keys[1:]
         )
         # Variants are looked for of the names that come from Arabic: of places and Libyan
         # actors, not of foreign states and international bodies, whose English names are
@@ -363,7 +383,8 @@ class Tagger:
         find one for it (the same tests, on the word alone)."""
         key = fold_word(word)
         if key in self._names:
-            return True
+            # A lowercase word begins no name that needs a capital ("a", "as", "is", "council").
+            return word[:1].isupper() or key in self._lowercase_starts
         if not key.isascii():
             variants = arabic_variants(key) if is_arabic(key) else ()
             return any(self._names.get(v) for v in variants)
@@ -410,7 +431,7 @@ class Tagger:
             len(key) >= VARIANT_MIN_LETTERS
             and word[0].isupper()
             and key.isascii()
-            and bool(self._corrected(key))
+            and any(v.word in self._later_words for v in self._corrected(key))
         )
 
     def _rest(self, t: _Text, i: int, name: _Name) -> tuple[int, float] | None:
@@ -484,6 +505,9 @@ class Tagger:
         found: list[_Mention] = []
         names_of = self._names
         may_continue = self._may_continue
+        capital = t.capital
+        offsets = t.offsets
+        best_length = 0
         words = t.words
         keys = t.keys
         n = len(keys)
@@ -498,26 +522,46 @@ class Tagger:
                 starting, first_score, how = self._alternatives(t, i)
                 if starting is None:
                     continue
+            # Whether the next word follows after one space and spells the second word of every
+            # longer name tried (those filed under it): a two-word one then needs no more check.
+            next_spelt = False
             if i + 1 >= n:
-                longer: tuple[_Name, ...] = ()
+                to_try = starting.single
             elif may_continue[words[i + 1]]:
-                longer = starting.longer
+                to_try = starting.every
             else:
-                longer = starting.by_second.get(keys[i + 1], ())
+                to_try = starting.by_second_then_single.get(keys[i + 1], starting.single)
+                next_spelt = t.gaps[i + 1] == " " and keys[i + 1] not in ARTICLE_KEYS
             best: _Mention | None = None
             best_rest = 0.0  # how well the best names' words after the first matched
-            for name in (*longer, *starting.single):
-                if best is not None and len(name.keys) < len(best.keys):
+            for name in to_try:
+                if best is not None and name.length < best_length:
                     break
-                rest = self._rest(t, i, name) if len(name.keys) > 1 else (i, 1.0)
-                if rest is None or not self._accepts(t, i, rest[0], name):
+                if name.length == 1:
+                    last, score = i, 1.0
+                elif name.length == 2 and next_spelt:
+                    last, score = i + 1, 1.0
+                else:
+                    rest = self._rest(t, i, name)
+                    if rest is None:
+                        continue
+                    last, score = rest
+                if name.plain:
+                    if name.capital and not capital(i):
+                        continue
+                elif not self._accepts(t, i, last, name):
                     continue
-                last, score = rest
                 if best is None:
                     end = t.end(last)
                     if name.demonym and t.hyphened(i) and keys[i + 1] in LINK_WORDS:
                         end = t.end(i + 1)
-                    best = _Mention(i, last, t.start(i), end, [], name.keys, 1.0, how)
+                    start = (
+                        offsets[2 * i]
+                        if i == 0 or keys[i - 1] not in ARTICLE_KEYS
+                        else t.start(i)  # at an article joined to it
+                    )
+                    best = _Mention(i, last, start, end, [], name.keys, 1.0, how)
+                    best_length = name.length
                 if score < best_rest:
                     continue  # a name written as the text writes it wins over a variant
                 if score > best_rest:
@@ -551,34 +595,39 @@ class Tagger:
         excluded: set[tuple[str, tuple[str, ...]]] = set()
         for m in mentions:
             for name in m.names:
-                if name.entity.id in self._unless and self._near(t, m.first, name.entity.id):
+                if name.unless_near and self._near(t, m.first, name.entity.id):
                     excluded.add((name.entity.id, m.keys))
         plain: list[_Mention] = []
         ambiguous: list[_Mention] = []
         for m in mentions:
             if excluded:
                 m.names = [n for n in m.names if (n.entity.id, m.keys) not in excluded]
-            owners = [n for n in m.names if not n.ambiguous]
+            names = m.names
+            if len(names) == 1 and not names[0].ambiguous:  # most mentions: one plain name
+                m.entity = names[0].entity
+                plain.append(m)
+                continue
+            owners = [n for n in names if not n.ambiguous]
             if owners:
                 m.entity = owners[0].entity
                 plain.append(m)
-            elif m.names:
+            elif names:
                 ambiguous.append(m)
         self._choose_variants(plain)
+        if not (ambiguous and plain):
+            return [m for m in mentions if m.entity is not None]  # found in order of position
         named: set[str] = set()
         for m in plain:
             assert m.entity is not None
             named |= self._families[m.entity.id]
         for m in ambiguous:
-            if not plain:
-                continue
             claimants = sorted({n.entity.id for n in m.names}, key=self._order.__getitem__)
             in_family = [
                 c for c in claimants if self._families[c] & named or self._has_child(c, named)
             ]
             m.entity = self.watchlist.entities[(in_family or claimants)[0]]
             m.score *= 0.8 if in_family else 0.6
-        return sorted((m for m in mentions if m.entity is not None), key=lambda m: m.start)
+        return [m for m in mentions if m.entity is not None]
 
     def _choose_variants(self, mentions: list[_Mention]) -> None:
         """A variant that could be the word of several entities is the one nearest the places
@@ -667,7 +716,11 @@ class Tagger:
             entity = m.entity
             assert entity is not None
             matched = text[m.start : m.end]
-            method, score = self._method(entity, matched, m)
+            first = m.names[0]
+            if not m.how and first.plain and first.entity is entity and matched == entity.name:
+                method, score = "exact", m.score  # most tags: `_method`'s first answer
+            else:
+                method, score = self._method(entity, matched, m)
             tags.append(
                 Tag(
                     kind=entity.category,
@@ -752,8 +805,9 @@ class Tagger:
         a report on Syria is not Dawairah, nor "Marzouki" Murzuq, but "Qafunda" in a report on
         Benghazi is Ganfouda. A close variant (`CLOSE_VARIANT`) of a hand-kept name needs
         nothing beside it: "Tripolli" is Tripoli."""
-        doubtful = [t for t in tags if self._doubtful(t)]
-        if not doubtful:
+        if not any(t.method in _VARIANT_METHODS for t in tags) or not any(
+            self._doubtful(t) for t in tags
+        ):
             return tags
         libyan = self.watchlist.libyan
         if any(t.method not in _VARIANT_METHODS and t.entity_id in libyan for t in tags) or any(

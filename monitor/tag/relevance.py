@@ -117,28 +117,32 @@ def judge(
     # (weight, kind, id, text, field, start) of each mention that counts
     counted: list[tuple[float, str, str | None, str, str, int]] = []
     times: dict[str, int] = {}
+    # The names that hold the word Libya ("Libyan National Army"), where that word is theirs.
     spans: dict[str, list[tuple[int, int]]] = {"title": [], "text": []}
     foreign = False
+    repeat = policy.repeat
     for tag in tags:  # the title's, then the text's, each in order
         entity_id = tag.entity_id
         if entity_id == LIBYA:
             continue  # counted as a word below, with "Libyan"
-        if tag.field == "text" and tag.end <= repeated:
+        field = tag.field
+        if field == "text" and tag.end <= repeated:
             continue  # the title's, counted there
-        spans[tag.field].append((tag.start, tag.end))
         if entity_id not in libyan:
             foreign = foreign or tag.kind is TagKind.ACTOR
             continue
+        text = tag.text
+        if "iby" in text or "IBY" in text or _ARABIC_STEM in text:
+            spans[field].append((tag.start, tag.end))
         # Each further mention of one thing counts `repeat` times the one before; after
         # `MENTIONS_COUNTED` mentions it adds nothing worth counting.
         n = times[entity_id] = times.get(entity_id, 0) + 1
         if n <= MENTIONS_COUNTED:
-            field = tag.field
             at = "title" if field == "title" else "lead" if tag.start < lead_ends else "body"
-            weight = weight_at[at] * tag.score * policy.repeat ** (n - 1)
+            weight = weight_at[at] * tag.score * repeat ** (n - 1)
             if tag.method in VARIANT_METHODS:
                 weight *= policy.variant
-            counted.append((weight, tag.kind, entity_id, tag.text, field, tag.start))
+            counted.append((weight, tag.kind, entity_id, text, field, tag.start))
     n = 0
     for field, text in (("title", report.title), ("text", report.text)):
         covered = spans[field]
@@ -153,11 +157,16 @@ def judge(
             n += 1
             if n > MENTIONS_COUNTED:
                 break
-            weight = weight_at[where(field, begins, lead_ends)] * policy.repeat ** (n - 1)
+            weight = weight_at[where(field, begins, lead_ends)] * repeat ** (n - 1)
             counted.append((weight, "word", None, m.group(), field, begins))
     total = sum(c[0] for c in counted)
     topic = ""
-    if total and (found := _MARKET.search(report.title + "\n" + report.text[:lead_ends])):
+    head = (report.title + "\n" + report.text[:lead_ends]).lower()
+    if (
+        total
+        and ("market" in head or "price" in head or "barrel" in head or "exchange" in head)
+        and (found := _MARKET.search(head))
+    ):
         total *= policy.market
         topic = f'; a report on markets ("{found.group()}")'
     # Other countries named: the same weights, each further mention of one counting less.

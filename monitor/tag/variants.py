@@ -145,8 +145,8 @@ def _transliteration(key: str, word: str) -> bool:
     )
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+def _deletions(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
 
 
 def _swaps(word: str) -> set[str]:
@@ -178,10 +178,12 @@ class Variants:
         """`vocabulary`: the words of names, found as transliterations and misspellings;
         `everyday`: words of names that are English words (National, Council), found only
         as misspellings (Natioanal)."""
-        self._by_skeleton: dict[str, set[str]] = defaultdict(set)
-        self._by_skeleton_less_one: dict[str, set[str]] = defaultdict(set)
-        self._by_skeleton_swapped: dict[str, set[str]] = defaultdict(set)
-        self._by_word_less_one: dict[str, set[str]] = defaultdict(set)
+        by_skeleton: dict[str, set[str]] = defaultdict(set)
+        # A skeleton, and (for skeletons of NEAR_SKELETON consonants or more) the skeleton with
+        # two consonants swapped or one left out: the words a text word's skeleton may be near.
+        near: dict[str, set[str]] = defaultdict(set)
+        # A word of MISSPELT_MIN_LETTERS or more, and the word with any one letter left out.
+        slips: dict[str, set[str]] = defaultdict(set)
         self._words: set[str] = set()
         self._transliterated: set[str] = set()
         for word in vocabulary:
@@ -192,22 +194,19 @@ class Variants:
             bones = skeleton(word)
             if not bones:
                 continue
-            self._by_skeleton[bones].add(word)
+            by_skeleton[bones].add(word)
+            near[bones].add(word)
             if len(bones) >= NEAR_SKELETON:
-                for less in _deletions(bones):
-                    self._by_skeleton_less_one[less].add(word)
-                for swapped in _swaps(bones):
-                    self._by_skeleton_swapped[swapped].add(word)
-            self._file_misspellings(word)
+                for other in {*_deletions(bones), *_swaps(bones)}:
+                    near[other].add(word)
+            _file_slips(slips, word)
         for word in everyday:
             if word.isascii() and word.isalpha() and word not in self._words:
                 self._words.add(word)
-                self._file_misspellings(word)
-
-    def _file_misspellings(self, word: str) -> None:
-        if len(word) >= MISSPELT_MIN_LETTERS:
-            for less in _deletions(word):
-                self._by_word_less_one[less].add(word)
+                _file_slips(slips, word)
+        self._by_skeleton = {k: tuple(v) for k, v in by_skeleton.items()}
+        self._near = {k: tuple(v) for k, v in near.items()}
+        self._slips = {k: tuple(v) for k, v in slips.items()}
 
     def __contains__(self, word: str) -> bool:
         return word in self._words
@@ -234,26 +233,31 @@ class Variants:
         variant of: the most alike, and those as alike as it."""
         if not _readable(key):
             return ()
-        candidates = set(self._by_skeleton.get(skeleton(key), _NOTHING))
         bones = skeleton(key)
-        if len(bones) >= NEAR_SKELETON:
-            candidates.update(self._by_skeleton_swapped.get(bones, _NOTHING))
-            candidates.update(self._by_skeleton_less_one.get(bones, _NOTHING))
-            if len(bones) > NEAR_SKELETON:
-                for less in _deletions(bones):
-                    candidates.update(self._by_skeleton.get(less, _NOTHING))
+        found: list[str] = list(self._near.get(bones, ()))
+        if len(bones) > NEAR_SKELETON:  # a consonant more than a word's skeleton
+            by_skeleton = self._by_skeleton
+            for less in _deletions(bones):
+                found += by_skeleton.get(less, ())
         if len(key) >= MISSPELT_MIN_LETTERS - 1:
-            candidates.update(self._by_word_less_one.get(key, _NOTHING))
+            slips = self._slips
+            found += slips.get(key, ())
             for less in _deletions(key):
-                if less in self._words:
-                    candidates.add(less)
-                candidates.update(self._by_word_less_one.get(less, _NOTHING))
-        candidates.discard(key)
-        found = [v for w in candidates if (v := self._admit(key, w)) is not None]
+                found += slips.get(less, ())
         if not found:
             return ()
-        best = max(v.score for v in found)
-        return tuple(sorted((v for v in found if v.score == best), key=lambda v: v.word))
+        admitted = [v for w in set(found) if w != key and (v := self._admit(key, w)) is not None]
+        if not admitted:
+            return ()
+        best = max(v.score for v in admitted)
+        return tuple(sorted((v for v in admitted if v.score == best), key=lambda v: v.word))
+
+
+def _file_slips(slips: dict[str, set[str]], word: str) -> None:
+    if len(word) >= MISSPELT_MIN_LETTERS:
+        slips[word].add(word)
+        for less in _deletions(word):
+            slips[less].add(word)
 
 
 def _readable(key: str) -> bool:

@@ -111,7 +111,7 @@ _ORIGIN_OF = re.compile(
 def _sentence_before(text: str, start: int) -> str:
     # Every cue ends within this many characters before the name ("20 km south of the eastern
     # city of "), and a regular expression anchored at the end costs as much as it reads.
-    before = text[max(0, start - 70) : start]
+    before = text[max(0, start - 60) : start]
     cut = max(before.rfind(". "), before.rfind("\n"), before.rfind("; "))
     return before[cut + 1 :] if cut >= 0 else before
 
@@ -148,7 +148,10 @@ def locate(report: Report, tags: Sequence[Tag], libyan: Collection[str]) -> Plac
             further[tag.entity_id] += 1
             weight, whys, field_text, at = BODY, ["further down"], report.text, AT / 2
         before = _sentence_before(field_text, tag.start)
-        if distance := _DISTANCE.search(before):
+        lowered = before.lower()  # each pattern is looked for only if its key word is there
+        if ("km" in lowered or "kilomet" in lowered or "mile" in lowered) and (
+            distance := _DISTANCE.search(before)
+        ):
             km = float(distance.group(1).replace(",", "")) * (
                 1.609 if distance.group(2).startswith("mile") else 1.0
             )
@@ -158,7 +161,7 @@ def locate(report: Report, tags: Sequence[Tag], libyan: Collection[str]) -> Plac
             else:
                 weight += at
                 whys.append(f'after "{distance.group().strip()}"')
-        elif _BETWEEN.search(before):
+        elif "between" in lowered and _BETWEEN.search(before):
             weight += BETWEEN
             whys.append("a bound of an area")
         elif _SEAT.search(before):
@@ -167,7 +170,7 @@ def locate(report: Report, tags: Sequence[Tag], libyan: Collection[str]) -> Plac
         elif cue := _AT.search(before):
             weight += at
             whys.append(f'after "{cue.group().strip()}"')
-        elif _FROM.search(before):
+        elif "from" in lowered and _FROM.search(before):
             weight += FROM
             whys.append('after "from"')
         if _ORIGIN_OF.match(field_text, tag.end, tag.end + 40):
