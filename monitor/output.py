@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -81,37 +82,15 @@ def report_json(
 
 
 def relevance_json(relevance: Relevance) -> dict[str, Any]:
-    return {
-        "score": relevance.score,
-        "scope": relevance.scope,
-        "reason": relevance.reason,
-        "evidence": [
-            {
-                "kind": e.kind,
-                "id": e.id,
-                "text": e.text,
-                "field": e.field,
-                "start": e.start,
-                "where": e.where,
-                "weight": e.weight,
-            }
-            for e in relevance.evidence
-        ],
-    }
+    """A relevance decision in `--json` (the decision itself is `relevant`, beside it)."""
+    values = asdict(relevance)
+    del values["relevant"]
+    return values
 
 
 def place_json(place: Place) -> dict[str, Any]:
-    return {
-        "id": place.id,
-        "name": place.name,
-        "kind": place.kind,
-        "lat": place.lat,
-        "lon": place.lon,
-        "parents": list(place.parents),
-        "text": place.text,
-        "field": place.field,
-        "reason": place.reason,
-    }
+    """Where it happened in `--json`: the place as a location tag gives it, and the mention."""
+    return asdict(place)
 
 
 def reading_line(tags: Sequence[Tag], relevance: Relevance | None, place: Place | None) -> str:

@@ -14,7 +14,7 @@ from tests.conftest import SEEDS, run_monitor
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "seeds_tags.json").read_text("utf-8"))
 EVIDENCE_KEYS = {"kind", "id", "text", "field", "start", "where", "weight"}
-PLACE_KEYS = {"id", "name", "kind", "lat", "lon", "parents", "text", "field", "reason"}
+PLACE_KEYS = {"id", "name", "kind", "lat", "lon", "parents", "text", "field", "start", "reason"}
 # A report that names nothing of Libya: about Libya only if its source is a Libya outlet.
 NEUTRAL = {
     "id": "n1",

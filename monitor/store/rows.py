@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -81,7 +82,7 @@ def reading_values(relevance: Relevance | None, place: Place | None) -> dict[str
     return {
         "relevant": None if relevance is None else relevance.relevant,
         "relevance": None if relevance is None else relevance_json(relevance),
-        "place": None if place is None else place_json(place),
+        "place": None if place is None else asdict(place),
         "place_id": None if place is None else place.id,
     }
 
@@ -89,38 +90,9 @@ def reading_values(relevance: Relevance | None, place: Place | None) -> dict[str
 def relevance_json(relevance: Relevance) -> dict[str, Any]:
     """A relevance decision as the `relevance` column keeps it (the decision itself is the
     `relevant` column)."""
-    return {
-        "score": relevance.score,
-        "scope": relevance.scope,
-        "reason": relevance.reason,
-        "evidence": [
-            {
-                "kind": e.kind,
-                "id": e.id,
-                "text": e.text,
-                "field": e.field,
-                "start": e.start,
-                "where": e.where,
-                "weight": e.weight,
-            }
-            for e in relevance.evidence
-        ],
-    }
-
-
-def place_json(place: Place) -> dict[str, Any]:
-    return {
-        "id": place.id,
-        "name": place.name,
-        "kind": place.kind,
-        "lat": place.lat,
-        "lon": place.lon,
-        "parents": list(place.parents),
-        "text": place.text,
-        "field": place.field,
-        "start": place.start,
-        "reason": place.reason,
-    }
+    values = asdict(relevance)
+    del values["relevant"]
+    return values
 
 
 def relevance_of(relevant: bool | None, values: dict[str, Any] | None) -> Relevance | None:
