@@ -312,6 +312,8 @@ class Pipeline:
                             story_id=outcome.story_id,
                             tags=outcome.tags,
                             input_ref=entry.ref,
+                            relevance=outcome.relevance,
+                            place=outcome.place,
                         )
         except BaseException:
             # What is cached of the rolled-back reports (their keys, their paragraphs) goes;

@@ -50,6 +50,8 @@ def test_seeds_still_raise_five_alerts(tmp_path: Path) -> None:
     assert all(o["relevant"] is True and o["alerts"] for o in outcomes)
     assert all(isinstance(o["place"], dict) for o in outcomes)
     assert "5 new" in summary
+    # Each alert on the console says where it happened and why it is about Libya.
+    assert summary.count("\nwhere: ") == 5 and summary.count("\nabout Libya (") == 5
 
 
 @pytest.mark.shared
