@@ -133,8 +133,7 @@ def main() -> int:
     tagger = Tagger(watchlist)
     build_s = time.perf_counter() - started
     fold_module.forget_folded()
-    variants_module.sound.cache_clear()
-    variants_module.skeleton.cache_clear()
+    variants_module.keys.cache_clear()
     reports = [_report(t) for t in texts]
     started = time.perf_counter()
     tags = sum(len(tagger.read(r).tags) for r in reports)

@@ -72,6 +72,7 @@ _GROUPS = [
 ]
 _LETTERS = str.maketrans({"q": "k", "g": "k", "c": "k", "x": "k", "v": "f", "p": "b"})
 _VOWELS = str.maketrans(dict.fromkeys("eiouyw", "a"))
+_VOWEL_RUNS = re.compile("aa+")
 # An h that is not a consonant of its own: at the end of a word, or after another consonant
 # (Jodrhan), where it only marks how the one before sounds.
 _SILENT_H = re.compile(r"h$|(?<=[^aeiouwyh])h")
@@ -89,28 +90,33 @@ def _merge(letters: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def spelling(key: str) -> str:
-    """A folded Latin word with the letter groups of one sound merged, a silent h dropped and
-    doubled letters one: "zuwarah" -> "zuwara", "qubbah" -> "kuba", "ganfouda" -> "kanfuda"."""
+def keys(key: str) -> tuple[str, str, str]:
+    """The `spelling`, `sound` and `skeleton` of a folded Latin word, made together."""
     for group, letter in _GROUPS:
         if group in key:
             key = key.replace(group, letter)
     if "h" in key:
         key = _SILENT_H.sub("", key)
-    return _merge(key.translate(_LETTERS))
+    spelt = _merge(key.translate(_LETTERS))
+    said = _VOWEL_RUNS.sub("a", spelt.translate(_VOWELS))
+    return spelt, said, _merge(said.replace("a", ""))
 
 
-@lru_cache(maxsize=65536)
+def spelling(key: str) -> str:
+    """A folded Latin word with the letter groups of one sound merged, a silent h dropped and
+    doubled letters one: "zuwarah" -> "zuwara", "qubbah" -> "kuba", "ganfouda" -> "kanfuda"."""
+    return keys(key)[0]
+
+
 def sound(key: str) -> str:
     """The spelling with each run of vowels (w and y among them) one "a": "zuwarah" -> "zara",
     "ganfouda" -> "kanfada"."""
-    return _merge(spelling(key).translate(_VOWELS))
+    return keys(key)[1]
 
 
-@lru_cache(maxsize=65536)
 def skeleton(key: str) -> str:
     """The consonants of `sound`: "zuwarah" -> "zr", "ganfouda" -> "knfd", "jodrhan" -> "jdrn"."""
-    return _merge(sound(key).replace("a", ""))
+    return keys(key)[2]
 
 
 def slip(key: str, word: str) -> bool:
@@ -125,23 +131,22 @@ def _alike(a: str, b: str) -> float:
 
 def _transliteration(key: str, word: str) -> bool:
     """The rules of the module's docstring, for one pair."""
-    bones, other = skeleton(key), skeleton(word)
+    (spelt, said, bones), (other_spelt, other_said, other) = keys(key), keys(word)
     if bones == other:
-        sounds = _alike(sound(key), sound(word))
+        sounds = _alike(said, other_said)
         if sounds < 1.0 and (len(bones) < 3 or sounds < SOUND_SIMILAR):
             return False
-        return _alike(spelling(key), spelling(word)) >= SPELT_SIMILAR
+        return _alike(spelt, other_spelt) >= SPELT_SIMILAR
     if min(len(bones), len(other)) < NEAR_SKELETON or OSA.distance(bones, other) != 1:
         return False
     if len(bones) == len(other):  # two consonants swapped; one written as another is not
         return (
             sorted(bones) == sorted(other)
-            and _alike(sound(key), sound(word)) >= SOUND_NEAR
-            and _alike(spelling(key), spelling(word)) >= SPELT_NEAR
+            and _alike(said, other_said) >= SOUND_NEAR
+            and _alike(spelt, other_spelt) >= SPELT_NEAR
         )
     return (
-        _alike(sound(key), sound(word)) >= SOUND_NEAR_GAP
-        and _alike(spelling(key), spelling(word)) >= SPELT_SIMILAR
+        _alike(said, other_said) >= SOUND_NEAR_GAP and _alike(spelt, other_spelt) >= SPELT_SIMILAR
     )
 
 
