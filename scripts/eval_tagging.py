@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from monitor.normalize import to_report  # noqa: E402
 from monitor.sources.feed import read_feed_file  # noqa: E402
 from monitor.sources.text import read_text  # noqa: E402
 from monitor.tag import RelevancePolicy, Tagger, Watchlist, load_watchlist  # noqa: E402
+from monitor.tag.watchlist import distance_km  # noqa: E402
 
 MARKUP = re.compile(r"\[\[(.+?)\|([a-z0-9_:]+)\]\]")
 DATA = ROOT / "tests" / "data" / "tagging"
@@ -275,6 +275,12 @@ class Calls:
     tn: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def add(self, said: bool, truth: bool) -> None:
+        self.tp += said and truth
+        self.fp += said and not truth
+        self.fn += truth and not said
+        self.tn += not (said or truth)
+
     @property
     def precision(self) -> float:
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
@@ -282,6 +288,11 @@ class Calls:
     @property
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    def __str__(self) -> str:
+        return (
+            f"P {self.precision:.3f} R {self.recall:.3f} ({self.fp:>2} false, {self.fn:>2} missed)"
+        )
 
 
 @dataclass
@@ -303,15 +314,6 @@ class Placing:
         return self.given_near / self.given if self.given else 1.0
 
 
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 12742.0 * math.asin(math.sqrt(h))
-
-
 def _short(report: Report) -> str:
     return (report.title or report.text)[:90].replace("\n", " ")
 
@@ -323,18 +325,11 @@ def evaluate_real(tagger: Tagger, items: list[RealItem]) -> tuple[Calls, Placing
     for item in items:
         reading = tagger.read(item.report, "general")
         said = reading.relevance.relevant
-        if said and item.relevant:
-            calls.tp += 1
-        elif said:
-            calls.fp += 1
+        calls.add(said, item.relevant)
+        if said != item.relevant:
+            what = "false relevant " if said else "missed relevant"
             score = reading.relevance.score
-            calls.errors.append(f"false relevant  {item.name} ({score:.2f}): {_short(item.report)}")
-        elif item.relevant:
-            calls.fn += 1
-            score = reading.relevance.score
-            calls.errors.append(f"missed relevant {item.name} ({score:.2f}): {_short(item.report)}")
-        else:
-            calls.tn += 1
+            calls.errors.append(f"{what} {item.name} ({score:.2f}): {_short(item.report)}")
         label = entities.get(item.where) if item.where else None
         place = reading.place
         near = (
@@ -344,7 +339,7 @@ def evaluate_real(tagger: Tagger, items: list[RealItem]) -> tuple[Calls, Placing
             and place.lon is not None
             and label.lat is not None
             and label.lon is not None
-            and _km((place.lat, place.lon), (label.lat, label.lon)) <= NEAR_KM
+            and distance_km((place.lat, place.lon), (label.lat, label.lon)) <= NEAR_KM
         )
         if item.where:
             placing.labelled += 1

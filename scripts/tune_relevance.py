@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval_tagging import RealItem, default_tagger, load_real  # noqa: E402
+from eval_tagging import Calls, RealItem, default_tagger, load_real  # noqa: E402
 
 from monitor.model import Tag  # noqa: E402
 from monitor.tag import RelevancePolicy  # noqa: E402
@@ -50,31 +50,6 @@ class _Tagged:
     half: int
 
 
-@dataclass
-class _Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def add(self, said: bool, truth: bool) -> None:
-        self.tp += said and truth
-        self.fp += said and not truth
-        self.fn += truth and not said
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    def __str__(self) -> str:
-        return (
-            f"P {self.precision:.3f} R {self.recall:.3f} ({self.fp:>2} false, {self.fn:>2} missed)"
-        )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--top", type=int, default=15, help="combinations to print")
@@ -95,13 +70,13 @@ def main() -> int:
     rows = []
     for values in itertools.product(*GRID.values()):
         policy = replace(shipped, **dict(zip(GRID, values, strict=True)))
-        halves = (_Score(), _Score())
+        halves = (Calls(), Calls())
         for t in tagged:
             said = judge(t.item.report, t.tags, "general", libyan, policy, t.elsewhere)
             halves[t.half].add(said.relevant, t.item.relevant)
         rows.append((policy, halves))
 
-    def rank(row: tuple[RelevancePolicy, tuple[_Score, _Score]]) -> tuple[bool, float]:
+    def rank(row: tuple[RelevancePolicy, tuple[Calls, Calls]]) -> tuple[bool, float]:
         first = row[1][0]
         # Precision first (a muted channel misses everything), then recall.
         return (first.precision >= 0.98, first.recall + first.precision)

@@ -214,18 +214,23 @@ def tag_of(row: Any) -> Tag:
     )
 
 
+def report_of(row: Any) -> Report:
+    """The Report a `reports` row keeps."""
+    return Report(
+        source=row.source,
+        url=row.url,
+        guid=row.guid,
+        title=row.title,
+        text=row.text,
+        published=row.published,
+        fetched_at=row.fetched_at,
+    )
+
+
 def stored_report(row: Any, tags: Sequence[Tag]) -> StoredReport:
     return StoredReport(
         id=row.id,
-        report=Report(
-            source=row.source,
-            url=row.url,
-            guid=row.guid,
-            title=row.title,
-            text=row.text,
-            published=row.published,
-            fetched_at=row.fetched_at,
-        ),
+        report=report_of(row),
         status=Status(row.status),
         duplicate_of=row.duplicate_of,
         story_id=row.story_id,

@@ -60,6 +60,7 @@ from monitor.store.rows import (
     child_rows,
     decode_signature,
     reading_values,
+    report_of,
     report_values,
     stored_report,
     tag_of,
@@ -650,16 +651,7 @@ class SqlStore:
             statement = statement.where(table.relevant.is_(None))
         found = []
         for row in self._read(statement.order_by(table.id).limit(limit)):
-            report = Report(
-                source=row.source,
-                url=row.url,
-                guid=row.guid,
-                title=row.title,
-                text=row.text,
-                published=row.published,
-                fetched_at=row.fetched_at,
-            )
-            found.append((row.id, report, (row.relevance or {}).get("scope")))
+            found.append((row.id, report_of(row), (row.relevance or {}).get("scope")))
         return found
 
     def save_readings(self, readings: Sequence[tuple[int, Reading]]) -> None:

@@ -50,7 +50,6 @@ Pure: no I/O once built.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -81,7 +80,7 @@ from monitor.tag.relevance import (
     libya_words,
 )
 from monitor.tag.variants import Variant, Variants, skeleton, slip
-from monitor.tag.watchlist import Entity, Watchlist, is_acronym
+from monitor.tag.watchlist import Entity, Watchlist, distance_km, is_acronym
 from monitor.tag.where import locate
 
 VARIANT_MIN_LETTERS = 4
@@ -850,12 +849,7 @@ def _size_rank(entity: Entity) -> int:
 
 def _distance_km(entity: Entity, point: tuple[float, float]) -> float:
     assert entity.lat is not None and entity.lon is not None
-    lat1, lon1, lat2, lon2 = map(math.radians, (entity.lat, entity.lon, *point))
-    a = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 12742.0 * math.asin(math.sqrt(a))
+    return distance_km((entity.lat, entity.lon), point)
 
 
 _JOINER = JOINER.fullmatch

@@ -12,6 +12,7 @@ Haftar, and one for Sirte finds a report that names only Hay al-Gizah.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -121,6 +122,16 @@ def alias_key(name: str) -> tuple[str, ...]:
     if is_acronym(name):
         return ("=", *(w.text for w in words(name)))
     return name_keys(name)
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The great-circle distance between two (lat, lon) points, in kilometres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 12742.0 * math.asin(math.sqrt(h))
 
 
 class _CycleError(ValueError):
