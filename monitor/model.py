@@ -83,13 +83,17 @@ class TagKind(StrEnum):
     PLACE = "place"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True)
 class Tag:
     """One mention of a watchlist entity in a report.
 
     `field` is `title` or `text`; `start` and `end` are character offsets into that field, so
     `report.text[start:end] == text` for a mention in the text. `parents` lists the ids the
     entity belongs to, nearest first (Haftar: the LNA; Hay al-Gizah: Sirte).
+
+    A value like the frozen classes here (nothing changes a tag once made), but not declared
+    frozen: a frozen dataclass costs three times as much to make, and the tag stage makes one
+    for every mention of every report. Not hashable for the same reason.
     """
 
     kind: TagKind

@@ -52,6 +52,7 @@ MISSPELT_MIN_LETTERS = 6
 VARIANT_MIN_LETTERS = 4
 VARIANT_MAX_LETTERS = 40
 NEAR_SKELETON = 4  # consonants a skeleton needs before one edit in it is allowed
+SLIP_ENDS = (3, 4)  # letters at either end of a word a misspelling's look-up checks first
 
 # Letter groups that write one sound, longest first, then single letters.
 _GROUPS = [
@@ -79,7 +80,7 @@ _SILENT_H = re.compile(r"h$|(?<=[^aeiouwyh])h")
 
 
 def _merge(letters: str) -> str:
-    """Each run of one letter as one letter."""
+    """Each run of one letter as one letter (a loop: faster than a pattern on short words)."""
     out = []
     last = ""
     for c in letters:
@@ -129,9 +130,9 @@ def _alike(a: str, b: str) -> float:
     return Levenshtein.normalized_similarity(a, b)
 
 
-def _transliteration(key: str, word: str) -> bool:
-    """The rules of the module's docstring, for one pair."""
-    (spelt, said, bones), (other_spelt, other_said, other) = keys(key), keys(word)
+def _transliteration(key: str, theirs: tuple[str, str, str]) -> bool:
+    """The rules of the module's docstring, for a text word and a watchlist word's `keys`."""
+    (spelt, said, bones), (other_spelt, other_said, other) = keys(key), theirs
     if bones == other:
         sounds = _alike(said, other_said)
         if sounds < 1.0 and (len(bones) < 3 or sounds < SOUND_SIMILAR):
@@ -190,13 +191,15 @@ class Variants:
         # A word of MISSPELT_MIN_LETTERS or more, and the word with any one letter left out.
         slips: dict[str, set[str]] = defaultdict(set)
         self._words: set[str] = set()
-        self._transliterated: set[str] = set()
+        # The words found as transliterations, with their keys: made once here, where a cache
+        # of keys would drop them among the text's words.
+        self._transliterated: dict[str, tuple[str, str, str]] = {}
         for word in vocabulary:
             if len(word) < VARIANT_MIN_LETTERS or not (word.isascii() and word.isalpha()):
                 continue
             self._words.add(word)
-            self._transliterated.add(word)
-            bones = skeleton(word)
+            self._transliterated[word] = theirs = keys(word)
+            bones = theirs[2]
             if not bones:
                 continue
             by_skeleton[bones].add(word)
@@ -212,12 +215,23 @@ class Variants:
         self._by_skeleton = {k: tuple(v) for k, v in by_skeleton.items()}
         self._near = {k: tuple(v) for k, v in near.items()}
         self._slips = {k: tuple(v) for k, v in slips.items()}
+        # The first and last letters of the words a misspelling may stand for, k of them for
+        # each k of SLIP_ENDS. One slip changes at most two neighbouring letters, so in a word
+        # of 2k + 1 letters or more it leaves the first k or the last k as they were: a text
+        # word with neither among these is no misspelling, and needs no look-up (most new
+        # words are not).
+        slipping = [w for w in self._words if len(w) >= MISSPELT_MIN_LETTERS]
+        self._ends = {
+            k: (frozenset(w[:k] for w in slipping), frozenset(w[-k:] for w in slipping))
+            for k in SLIP_ENDS
+        }
 
     def __contains__(self, word: str) -> bool:
         return word in self._words
 
     def _admit(self, key: str, word: str) -> Variant | None:
-        if word in self._transliterated and _transliteration(key, word):
+        theirs = self._transliterated.get(word)
+        if theirs is not None and _transliteration(key, theirs):
             how = "transliteration"
         elif slip(key, word):
             how = "misspelling"
@@ -244,7 +258,7 @@ class Variants:
             by_skeleton = self._by_skeleton
             for less in _deletions(bones):
                 found += by_skeleton.get(less, ())
-        if len(key) >= MISSPELT_MIN_LETTERS - 1:
+        if len(key) >= MISSPELT_MIN_LETTERS - 1 and self._may_slip(key):
             slips = self._slips
             found += slips.get(key, ())
             for less in _deletions(key):
@@ -256,6 +270,14 @@ class Variants:
             return ()
         best = max(v.score for v in admitted)
         return tuple(sorted((v for v in admitted if v.score == best), key=lambda v: v.word))
+
+    def _may_slip(self, key: str) -> bool:
+        """False when `key`'s ends show it is no misspelling of a word (see `_ends`)."""
+        k = min((len(key) - 1) // 2, SLIP_ENDS[-1])
+        if k < SLIP_ENDS[0]:
+            return True
+        heads, tails = self._ends[k]
+        return key[:k] in heads or key[-k:] in tails
 
 
 def _file_slips(slips: dict[str, set[str]], word: str) -> None:
