@@ -192,6 +192,16 @@ class Pipeline:
         self._window: tuple[datetime, int] | None = None
         self._sync_index()
 
+    def reconfigure(
+        self, *, tagger: Tagger, rules: Sequence[Rule], story_policy: StoryPolicy
+    ) -> None:
+        """Tag, group into stories and alert with these from the next entry on (a reload);
+        what dedup holds stays, as its settings are the same."""
+        self.tagger = tagger
+        self.rules = tuple(rules)
+        self.story_policy = story_policy
+        self.broad_places = broad_places(tagger.watchlist)
+
     def _window_start(self) -> int:
         """The first report id inside the dedup window, looked up again every few minutes."""
         now = self.clock()

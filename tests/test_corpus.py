@@ -5,6 +5,7 @@ why, none raises, and the whole run is bounded in time."""
 
 from __future__ import annotations
 
+import io
 import random
 import signal
 import time
@@ -16,6 +17,8 @@ from types import FrameType
 
 import pytest
 
+from monitor.alert import ConsoleNotifier
+from monitor.assembly import assemble
 from monitor.config import load_settings
 from monitor.daemon import open_poller
 from monitor.daemon.poller import feed_entries
@@ -56,7 +59,11 @@ def test_every_corpus_document_is_ingested_or_refused_with_a_reason(tmp_path: Pa
     ingested = 0
     started = time.monotonic()
     with (
-        open_poller(loaded, notifier=None, rng=random.Random(1)) as poller,
+        open_poller(
+            assemble(loaded, notifier=ConsoleNotifier(io.StringIO())),
+            deliver_inline=False,
+            rng=random.Random(1),
+        ) as poller,
         _deadline(CORPUS_DEADLINE_S),
     ):
         for path in documents:

@@ -8,6 +8,7 @@ and tests/test_fetch.py; a silent server too."""
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import subprocess
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.alert import ConsoleNotifier
+from monitor.assembly import assemble
 from monitor.config import load_settings
 from monitor.daemon import Poller, PollResult, open_poller
 from monitor.daemon.poller import MAX_ENTRIES
@@ -38,7 +41,11 @@ ATOM_HEAD = (
 @contextmanager
 def _poller(tmp_path: Path, feeds: dict[str, str], **polling: object) -> Iterator[Poller]:
     loaded = load_settings(poller_config(tmp_path, feeds, **polling), env={})
-    with open_poller(loaded, notifier=None, rng=random.Random(1)) as poller:
+    with open_poller(
+        assemble(loaded, notifier=ConsoleNotifier(io.StringIO())),
+        deliver_inline=False,
+        rng=random.Random(1),
+    ) as poller:
         yield poller
 
 

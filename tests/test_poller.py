@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.alert.message import AlertMessage
+from monitor.assembly import assemble
 from monitor.config import load_settings
 from monitor.daemon import Poller, open_poller
 from tests.conftest import poller_config
@@ -51,7 +52,7 @@ def _poller(
     loaded = load_settings(poller_config(tmp_path, feeds, **polling), env={})
     recorder = Recorder()
     with open_poller(
-        loaded, notifier=recorder, clock=clock or Clock(), rng=random.Random(1)
+        assemble(loaded, notifier=recorder), clock=clock or Clock(), rng=random.Random(1)
     ) as poller:
         yield poller, recorder
 

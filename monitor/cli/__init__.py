@@ -18,25 +18,17 @@ from typing import Any, TypeVar
 import click
 
 from monitor import __version__
-from monitor.alert import ConsoleNotifier, Dispatcher, Notifier, Rule
-from monitor.alert.slack import choose_notifier
+from monitor.alert import Dispatcher, Notifier
+from monitor.assembly import Assembly, assemble, watchlist_of
 from monitor.config import LoadedSettings, SlackSettings, load_settings
 from monitor.errors import ConfigError, InputError, MonitorError, StoreError
 from monitor.model import SCOPES, Scope, Status, StoredReport, TagKind, Verdict
 from monitor.output import not_about_libya, reading_line, report_json, shorten
-from monitor.pipeline import (
-    Outcome,
-    Pipeline,
-    dedup_policy,
-    relevance_policy,
-    rules_from_settings,
-    story_policy,
-)
+from monitor.pipeline import Outcome
 from monitor.replay import plan, replay
 from monitor.sources import InputFile, Skipped
 from monitor.store import SqlStore
 from monitor.store.lock import single_writer
-from monitor.tag import Tagger, Watchlist, load_watchlist
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Show a progress bar when a replay reads at least this much and stderr is a terminal.
@@ -66,29 +58,12 @@ def config_options(func: F) -> F:
     return func
 
 
-def _watchlist(loaded: LoadedSettings) -> Watchlist:
-    w = loaded.settings.watchlist
-    return load_watchlist(Path(w.actors), w.places_files)
-
-
-def tagger_for(loaded: LoadedSettings, watchlist: Watchlist) -> Tagger:
-    """The tag stage as configured: the watchlist, and the weights and threshold of relevance."""
-    return Tagger(watchlist, relevance=relevance_policy(loaded.settings))
-
-
-def notifier_for(loaded: LoadedSettings) -> Notifier:
-    """Slack when credentials are set, else the console. Raises ConfigError naming the file and
-    key (or the environment variable) of a credential that cannot be used."""
-    return choose_notifier(loaded.settings.slack, config_file=str(loaded.user_file))
-
-
-def preflight(loaded: LoadedSettings) -> tuple[Watchlist, list[Rule], Notifier]:
+def preflight(loaded: LoadedSettings) -> Assembly:
     """What a command that stores or sends needs read before it starts anything (a database
-    file, a lock, a request): the watchlist, the alert rules and the Slack credentials. Raises
-    ConfigError, so that a mistake is one message and exit code 2 with nothing begun."""
-    watchlist = _watchlist(loaded)
-    rules = rules_from_settings(loaded.settings, watchlist, str(loaded.user_file))
-    return watchlist, rules, notifier_for(loaded)
+    file, a lock, a request): the watchlist, the alert rules and the Slack credentials, as
+    `assemble` builds them. Raises ConfigError, so that a mistake is one message and exit code
+    2 with nothing begun."""
+    return assemble(loaded)
 
 
 class _JsonFormatter(logging.Formatter):
@@ -170,7 +145,8 @@ def replay_command(
     """
     loaded = load_settings(config_file, db_url=db_url)
     settings = loaded.settings
-    watchlist, rules, notifier = preflight(loaded)
+    assembly = preflight(loaded)
+    notifier = assembly.notifier
     inputs = plan(paths)
     files = [i for i in inputs if isinstance(i, InputFile)]
     total_bytes = sum(f.size for f in files)
@@ -180,19 +156,12 @@ def replay_command(
 
     # The console takes alerts as they come; Slack's go out after the replay, paced (see
     # `drain`), so that a slow or failing Slack never holds up storing.
-    inline = isinstance(notifier, ConsoleNotifier)
+    inline = assembly.immediate
     with (
         single_writer(settings.database_url, "replay"),
         SqlStore.open(settings.database_url, dry_run=dry_run) as store,
     ):
-        pipeline = Pipeline(
-            store=store,
-            tagger=tagger_for(loaded, watchlist),
-            rules=rules,
-            notifier=None if dry_run or not inline else notifier,
-            policy=dedup_policy(settings),
-            story_policy=story_policy(settings),
-        )
+        pipeline = assembly.pipeline(store, inline=inline and not dry_run)
 
         def on_outcome(outcome: Outcome) -> None:
             for warning in outcome.warnings:
@@ -333,7 +302,7 @@ def reports_command(
     report). IDs are watchlist ids (see `config/actors.toml`)."""
     since_at = _parse_since(since)
     loaded = load_settings(config_file, db_url=db_url)
-    watchlist = _watchlist(loaded)
+    watchlist = watchlist_of(loaded)
     for option, entity_id, kind in (
         ("--actor", actor, TagKind.ACTOR),
         ("--location", location, TagKind.PLACE),

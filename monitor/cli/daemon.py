@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from monitor.alert import ConsoleNotifier
 from monitor.alert.slack import slack_notifier
+from monitor.assembly import watchlist_of
 from monitor.cli import _err, cli, config_options, drain, preflight
 from monitor.clock import utc_now
 from monitor.config import LoadedSettings, load_settings
@@ -24,7 +24,6 @@ from monitor.output import not_about_libya, shorten
 from monitor.pipeline import rules_from_settings
 from monitor.store import SqlStore
 from monitor.store.lock import single_writer
-from monitor.tag import load_watchlist
 
 
 @cli.command("run")
@@ -61,7 +60,8 @@ def poll_command(
     Prints a line a feed. Exit code 1 when a feed failed.
     """
     loaded = load_settings(config_file, db_url=db_url)
-    _, _, notifier = preflight(loaded)
+    assembly = preflight(loaded)
+    notifier = assembly.notifier
     if logging.getLogger().level > logging.INFO:
         # Each poll's line goes to stdout below; the log would say it twice.
         logging.getLogger("monitor.daemon.poller").setLevel(logging.ERROR)
@@ -71,10 +71,10 @@ def poll_command(
             raise click.BadParameter(
                 f"no feed named '{name}' in {loaded.user_file}", param_hint="--feed"
             )
-    inline = isinstance(notifier, ConsoleNotifier)
+    inline = assembly.immediate
     with (
         single_writer(loaded.settings.database_url, "poll"),
-        open_poller(loaded, notifier=notifier, deliver_inline=inline) as poller,
+        open_poller(assembly, deliver_inline=inline) as poller,
     ):
         now = utc_now()
         if names:
@@ -222,8 +222,7 @@ def check_command(config_file: Path | None, db_url: str | None) -> None:
     settings = loaded.settings
     say(True, f"configuration: {', '.join(str(f) for f in loaded.files)}")
     try:
-        w = settings.watchlist
-        watchlist = load_watchlist(Path(w.actors), w.places_files)
+        watchlist = watchlist_of(loaded)
         say(True, f"watchlist: {len(watchlist.entities):,} actors and places")
     except MonitorError as e:
         say(False, f"watchlist: {e}")

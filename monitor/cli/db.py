@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.cli import _err, _NoProgress, _watchlist, cli, config_options, tagger_for
+from monitor.assembly import tagger_of
+from monitor.cli import _err, _NoProgress, cli, config_options
 from monitor.config import LoadedSettings, load_settings
 from monitor.errors import StoreError
 from monitor.retag import RetagSummary, retag
@@ -57,7 +58,7 @@ def upgrade_command(config_file: Path | None, db_url: str | None) -> None:
     the upgrade again (or `monitor db retag`) reads it then."""
     loaded = load_settings(config_file, db_url=db_url)
     # The watchlist is read first: a mistake in it stops the upgrade before it begins.
-    tagger = tagger_for(loaded, _watchlist(loaded))
+    tagger = tagger_of(loaded)
     url = loaded.settings.database_url
     engine = create_store_engine(url)
     try:
@@ -92,7 +93,7 @@ def retag_command(config_file: Path | None, db_url: str | None, every: bool) -> 
     story, alerts). A report that cannot be read is named, keeps what it had, and makes the
     exit code 1."""
     loaded = load_settings(config_file, db_url=db_url)
-    tagger = tagger_for(loaded, _watchlist(loaded))
+    tagger = tagger_of(loaded)
     summary = _read_again(loaded, tagger, every=every)
     if summary is None:
         _err("no stored report is missing relevance and place; --all reads every one again")

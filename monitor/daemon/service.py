@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -32,7 +31,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from monitor.alert import Dispatcher
 from monitor.alert.notify import Notifier
-from monitor.alert.slack import choose_notifier
+from monitor.assembly import Assembly, assemble, changes
 from monitor.clock import Clock, utc_now
 from monitor.config import LoadedSettings
 from monitor.daemon.health import first_poll
@@ -40,17 +39,10 @@ from monitor.daemon.metrics import Metrics, serve
 from monitor.daemon.poller import Feed, Poller, PollResult, feeds_from_settings
 from monitor.errors import MonitorError, StoreError
 from monitor.model import AlertStatus
-from monitor.pipeline import (
-    Pipeline,
-    dedup_policy,
-    relevance_policy,
-    rules_from_settings,
-    story_policy,
-)
+from monitor.pipeline import story_policy
 from monitor.sources.http import Fetcher
 from monitor.store import SqlStore
 from monitor.store.lock import single_writer
-from monitor.tag import Tagger, load_watchlist
 
 log = logging.getLogger(__name__)
 
@@ -66,22 +58,18 @@ FIRST_HOUSEKEEPING_S = 120.0
 
 @contextmanager
 def open_poller(
-    loaded: LoadedSettings,
+    assembly: Assembly,
     *,
-    notifier: Notifier | None,
     deliver_inline: bool = True,
     clock: Clock = utc_now,
     rng: random.Random | None = None,
     metrics: Metrics | None = None,
 ) -> Iterator[Poller]:
-    """The store, pipeline, fetcher and poller that `loaded` describes; closed on exit. With
-    `deliver_inline` the pipeline sends each group's alerts through `notifier` once the group is
-    stored; without, alerts wait in the outbox for a `Dispatcher`. Feed notices always go
-    through `notifier`."""
-    settings = loaded.settings
-    w = settings.watchlist
-    watchlist = load_watchlist(Path(w.actors), w.places_files)
-    rules = rules_from_settings(settings, watchlist, str(loaded.user_file))
+    """The store, pipeline, fetcher and poller of `assembly`; closed on exit. With
+    `deliver_inline` the pipeline sends each group's alerts through the notifier once the
+    group is stored; without, alerts wait in the outbox for a `Dispatcher`. Feed notices
+    always go through the notifier."""
+    settings = assembly.settings
     polling = settings.polling
     with (
         SqlStore.open(settings.database_url, clock=clock) as store,
@@ -92,23 +80,14 @@ def open_poller(
             about_url=polling.about_url,
         ) as fetcher,
     ):
-        pipeline = Pipeline(
-            store=store,
-            tagger=Tagger(watchlist, relevance=relevance_policy(settings)),
-            rules=rules,
-            notifier=notifier if deliver_inline else None,
-            policy=dedup_policy(settings),
-            story_policy=story_policy(settings),
-            clock=clock,
-        )
         poller = Poller(
             store=store,
-            pipeline=pipeline,
+            pipeline=assembly.pipeline(store, inline=deliver_inline, clock=clock),
             fetcher=fetcher,
             feeds=feeds_from_settings(settings),
             per_host=polling.per_host,
             concurrency=polling.concurrency,
-            notifier=notifier,
+            notifier=assembly.notifier,
             health_channel=polling.health_channel,
             clock=clock,
             rng=rng,
@@ -144,33 +123,55 @@ class DispatchThread(threading.Thread):
         self._on_outcome = on_outcome
         self._wake = threading.Event()
         self._halt = threading.Event()
+        # Set to end a round early: to stop, or to take a new notifier (`use`).
+        self._interrupt = threading.Event()
+        self._lock = threading.Lock()
         self._deadline = 0.0
 
     def wake(self) -> None:
         self._wake.set()
 
+    def use(self, notifier: Notifier, *, retry_max_s: float, every_s: float) -> None:
+        """Send with `notifier` from the next round on (a reload); the round under way, which
+        may be waiting out Slack's failures, ends at its next alert."""
+        with self._lock:
+            self._notifier = notifier
+            self._retry_max_s = retry_max_s
+            self._every_s = every_s
+        self._interrupt.set()
+        self._wake.set()
+
+    def _dispatcher(self, store: SqlStore) -> Dispatcher:
+        with self._lock:
+            return Dispatcher(
+                store,
+                self._notifier,
+                retry_max_s=self._retry_max_s,
+                on_outcome=self._on_outcome,
+            )
+
     def run(self) -> None:
         try:
             with SqlStore.open(self._url, clock=self._clock) as store:
-                dispatcher = Dispatcher(
-                    store,
-                    self._notifier,
-                    retry_max_s=self._retry_max_s,
-                    on_outcome=self._on_outcome,
-                )
+                dispatcher = self._dispatcher(store)
                 leading = False
                 while not self._halt.is_set():
+                    if self._interrupt.is_set():
+                        self._interrupt.clear()
+                        dispatcher = self._dispatcher(store)
                     try:
                         # One sender among replicas; paced and retried for as long as it takes.
                         if store.lead_dispatch():
                             if not leading:
                                 log.info("this replica sends the outbox")
                                 leading = True
-                            dispatcher.run(wait_until=float("inf"), stop=self._halt)
+                            dispatcher.run(wait_until=float("inf"), stop=self._interrupt)
                     except MonitorError as e:
                         log.error("alert dispatch: %s", e)
                     self._wake.wait(self._every_s)
                     self._wake.clear()
+                if self._interrupt.is_set():
+                    dispatcher = self._dispatcher(store)
                 if store.lead_dispatch():
                     self._final(dispatcher)
         except MonitorError as e:
@@ -190,6 +191,7 @@ class DispatchThread(threading.Thread):
         """Stop, sending what can go by the monotonic time `deadline`; wait for it."""
         self._deadline = deadline
         self._halt.set()
+        self._interrupt.set()
         self._wake.set()
         if self.is_alive():
             self.join(max(0.1, deadline - time.monotonic() + 1.0))
@@ -254,17 +256,16 @@ class Service:
     def run(self) -> RunSummary:
         """Run until stopped. Raises ConfigError or StoreError when it cannot start."""
         started = time.monotonic()
-        loaded = self._load()
-        settings = loaded.settings
+        assembly = assemble(self._load(), notifier=self._notifier_given)
+        settings = assembly.settings
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self._on_stop)
             signal.signal(signal.SIGINT, self._on_stop)
             signal.signal(signal.SIGHUP, self._on_hup)
         server = None
-        self._notifier = self._notifier_given or choose_notifier(settings.slack)
         dispatcher = DispatchThread(
             settings.database_url,
-            self._notifier,
+            assembly.notifier,
             retry_max_s=settings.slack.retry_max,
             every_s=settings.service.dispatch_every,
             clock=self._clock,
@@ -273,8 +274,7 @@ class Service:
         with (
             single_writer(settings.database_url, "run"),
             open_poller(
-                loaded,
-                notifier=self._notifier,
+                assembly,
                 deliver_inline=False,
                 clock=self._clock,
                 rng=self._rng,
@@ -282,7 +282,7 @@ class Service:
             ) as poller,
         ):
             self._poller = poller
-            self._settings = settings
+            self._assembly = assembly
             scheduler = BackgroundScheduler(
                 timezone=UTC,
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -377,13 +377,50 @@ class Service:
                 self._schedule(scheduler, feed.name, at)
 
     def _reload_config(self, scheduler: BackgroundScheduler, poller: Poller) -> None:
+        """Read the configuration and the watchlist again and run on the new ones from the
+        next poll: feeds, alert rules, the watchlist and its tagger, relevance, stories, dedup,
+        Slack and housekeeping. Nothing in flight is lost: this runs on the loop's thread,
+        between polls, and fetches under way are ingested with the new parts. A mistake in a
+        file is logged, naming it, and the running configuration stays."""
         try:
-            loaded = self._load()
+            new = assemble(self._load(), notifier=self._notifier_given)
         except MonitorError as e:
             log.error("reload refused, the running configuration stays: %s", e)
             return
+        old = self._assembly
+        said = changes(old, new)
+        said += self._reload_feeds(scheduler, poller, new)
+        if old.settings.dedup != new.settings.dedup:
+            # The retrieval index and the window follow the dedup settings: read again.
+            poller.pipeline = new.pipeline(poller.store, inline=False, clock=self._clock)
+        else:
+            poller.pipeline.reconfigure(
+                tagger=new.tagger, rules=new.rules, story_policy=story_policy(new.settings)
+            )
+        poller.notifier = new.notifier
+        poller.health_channel = new.settings.polling.health_channel
+        if new.notifier is not old.notifier or old.settings.slack != new.settings.slack:
+            self._dispatcher.use(
+                new.notifier,
+                retry_max_s=new.settings.slack.retry_max,
+                every_s=new.settings.service.dispatch_every,
+            )
+        if old.settings.housekeeping.every != new.settings.housekeeping.every:
+            scheduler.reschedule_job(
+                "housekeeping", trigger="interval", seconds=new.settings.housekeeping.every
+            )
+        later = _restart_only(old, new)
+        self._assembly = new
+        log.info("configuration reloaded: %s", "; ".join(said) or "nothing changed")
+        if later:
+            log.warning("these take effect at the next start: %s", ", ".join(later))
+
+    def _reload_feeds(
+        self, scheduler: BackgroundScheduler, poller: Poller, new_assembly: Assembly
+    ) -> list[str]:
+        """Schedule the feeds added or changed, drop those removed or disabled; what changed."""
         old = poller.feeds
-        new: dict[str, Feed] = {f.name: f for f in feeds_from_settings(loaded.settings)}
+        new: dict[str, Feed] = {f.name: f for f in feeds_from_settings(new_assembly.settings)}
         poller.set_feeds(new.values())
         for name, feed in old.items():
             if feed.enabled and (name not in new or not new[name].enabled):
@@ -397,13 +434,13 @@ class Service:
         ]
         self._schedule_feeds(scheduler, poller, changed)
         removed = sorted(n for n in old if n not in new)
-        log.info(
-            "configuration reloaded: %d feed(s), %d added or changed, %d removed%s",
-            sum(1 for f in new.values() if f.enabled),
-            len(changed),
-            len(removed),
-            f" ({', '.join(removed)})" if removed else "",
-        )
+        if not changed and not removed and old.keys() == new.keys():
+            return []
+        return [
+            f"feeds: {sum(1 for f in new.values() if f.enabled)} polled, "
+            f"{len(changed)} added or changed, {len(removed)} removed"
+            + (f" ({', '.join(removed)})" if removed else "")
+        ]
 
     # --- jobs on the main thread -----------------------------------------------------------------
 
@@ -413,7 +450,7 @@ class Service:
             self._summary.alerts[status.value] += 1
 
     def _housekeep(self) -> None:
-        settings = self._settings
+        settings = self._assembly.settings
         now = self._clock()
         window = now - timedelta(days=settings.dedup.window_days)
         keep_days = settings.housekeeping.keep_days
@@ -433,3 +470,30 @@ class Service:
             pruned.dedup_keys,
             pruned.story_keys,
         )
+
+
+def _restart_only(old: Assembly, new: Assembly) -> list[str]:
+    """The settings a reload changed that only a restart applies: the database, the metrics
+    endpoint, and how feeds are fetched (the fetcher and its worker threads are made once)."""
+    a, b = old.settings, new.settings
+    later = []
+    if a.database_url != b.database_url:
+        later.append("the database URL")
+    if (a.service.metrics_host, a.service.metrics_port) != (
+        b.service.metrics_host,
+        b.service.metrics_port,
+    ):
+        later.append("service.metrics_host/metrics_port")
+    fetching = (
+        "timeout",
+        "max_body",
+        "max_redirects",
+        "about_url",
+        "concurrency",
+        "per_host",
+        "lease",
+    )
+    later += [
+        f"polling.{key}" for key in fetching if getattr(a.polling, key) != getattr(b.polling, key)
+    ]
+    return later
