@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
 
+from monitor.cli import COMMANDS, cli
 from tests import copies
 from tests.conftest import SEEDS, run_monitor
 
@@ -334,3 +338,34 @@ def test_a_report_not_about_libya_is_marked_counted_and_listed_only_with_all(
     unread = _objects(run_monitor("reports", "--db", db, "--json", cwd=tmp_path).stdout)
     assert [(o["relevant"], o["relevance"]) for o in unread][0] == (None, None)
     assert len(unread) == 3
+
+
+def test_help_names_each_command_as_the_command_itself_does() -> None:
+    context = click.Context(cli)
+    for name, (_, _, line) in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert command is not None and command.name == name
+        assert command.get_short_help_str(limit=65) == line, name
+
+
+def test_version_and_help_load_nothing_of_the_pipeline(tmp_path: Path) -> None:
+    # What `monitor --version` and `monitor --help` import, asked of the interpreter itself: the
+    # command line's group alone, none of the stages, the database or Slack's client.
+    probe = (
+        "import sys\n"
+        "from monitor.cli import main\n"
+        "try:\n"
+        "    main([sys.argv[1]])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('sqlalchemy', 'slack_sdk', 'wordfreq', 'monitor.tag', 'monitor.pipeline',"
+        " 'monitor.store', 'feedparser', 'apscheduler', 'pydantic')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or"
+        " any(m.startswith(h + '.') or m == h for h in heavy)))\n"
+    )
+    for flag in ("--version", "--help"):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, flag], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == "[]", (flag, done.stdout)

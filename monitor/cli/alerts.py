@@ -1,25 +1,28 @@
 """The outbox's commands: `alerts` (recent alerts and their state), `alerts retry` (failed ones
-back in the queue) and `slack test` (one message, to see that Slack takes ours)."""
+back in the queue) and `slack test` (one message, to see that Slack takes ours); and `drain`,
+the outbox sent at the end of `replay` and `poll`."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
 
+from monitor.alert import Dispatcher, Notifier
 from monitor.alert.slack import slack_notifier
-from monitor.cli import _err, cli, config_options
+from monitor.cli.options import config_options, err
 from monitor.clock import utc_now
-from monitor.config import load_settings
+from monitor.config import SlackSettings, load_settings
 from monitor.errors import DeliveryError
 from monitor.model import AlertStatus
 from monitor.output import shorten
 from monitor.store import SqlStore
 
 
-@cli.group("alerts", invoke_without_command=True)
+@click.group("alerts", invoke_without_command=True)
 @config_options
 @click.option(
     "--status",
@@ -78,7 +81,7 @@ def alerts_command(
             + (f"\n        {alert.error}" if alert.error else "")
         )
     if not as_json:
-        _err(f"{len(found)} alert(s)")
+        err(f"{len(found)} alert(s)")
 
 
 @alerts_command.command("retry")
@@ -94,10 +97,10 @@ def retry_command(
     )
     with SqlStore.open(loaded.settings.database_url) as store:
         count = store.requeue_failed(ids)
-    _err(f"{count} failed alert(s) queued again")
+    err(f"{count} failed alert(s) queued again")
 
 
-@cli.group("slack")
+@click.group("slack")
 def slack_group() -> None:
     """Slack delivery."""
 
@@ -111,7 +114,7 @@ def slack_test_command(config_file: Path | None, db_url: str | None, channel: st
     slack = loaded.settings.slack
     notifier = slack_notifier(slack, config_file=str(loaded.user_file))
     if notifier is None:
-        _err("no Slack credentials: set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL (or [slack] files)")
+        err("no Slack credentials: set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL (or [slack] files)")
         sys.exit(1)
     target = channel or slack.channel
     try:
@@ -119,6 +122,20 @@ def slack_test_command(config_file: Path | None, db_url: str | None, channel: st
             target, f"monitor test message, sent {utc_now():%Y-%m-%d %H:%M} UTC: alerts reach here."
         )
     except DeliveryError as e:
-        _err(f"Slack refused the test message: {e}")
+        err(f"Slack refused the test message: {e}")
         sys.exit(1)
-    _err(f"test message posted to {target}")
+    err(f"test message posted to {target}")
+
+
+def drain(store: SqlStore, notifier: Notifier, slack: SlackSettings) -> dict[str, int]:
+    """Send the queued alerts, waiting on Slack's failures up to `slack.replay_wait`; what is
+    still pending then is left for `monitor run`. The counts by outcome."""
+    deadline = time.monotonic() + slack.replay_wait
+    done = Dispatcher(store, notifier, retry_max_s=slack.retry_max).run(wait_until=deadline)
+    if done.pending:
+        err(
+            f"{done.pending} alert(s) not delivered within {slack.replay_wait:g} s; "
+            "left pending for `monitor run`"
+        )
+    counts = {"sent": done.sent, "failed": done.failed, "pending": done.pending}
+    return {k: n for k, n in counts.items() if n}

@@ -12,8 +12,9 @@ from pathlib import Path
 import click
 
 from monitor.alert.slack import slack_notifier
-from monitor.assembly import watchlist_of
-from monitor.cli import _err, cli, config_options, drain, preflight
+from monitor.assembly import assemble, watchlist_of
+from monitor.cli.alerts import drain
+from monitor.cli.options import config_options, err
 from monitor.clock import utc_now
 from monitor.config import LoadedSettings, load_settings
 from monitor.daemon import Service, feeds_from_settings, open_poller
@@ -26,7 +27,7 @@ from monitor.store import SqlStore
 from monitor.store.lock import single_writer
 
 
-@cli.command("run")
+@click.command("run")
 @config_options
 def run_command(config_file: Path | None, db_url: str | None) -> None:
     """Run the service: poll every enabled feed on its schedule and alert what is new.
@@ -43,12 +44,12 @@ def run_command(config_file: Path | None, db_url: str | None) -> None:
 
     # A mistake in the configuration, the watchlist or the credentials stops it here, before the
     # service takes the database's lock or opens a connection.
-    preflight(load())
+    assemble(load())
     service = Service(load)
     service.run()
 
 
-@cli.command("poll")
+@click.command("poll")
 @config_options
 @click.option("--feed", "names", multiple=True, metavar="NAME", help="Poll this feed (repeatable).")
 @click.option("--all", "poll_all", is_flag=True, help="Poll every enabled feed, due or not.")
@@ -60,7 +61,7 @@ def poll_command(
     Prints a line a feed. Exit code 1 when a feed failed.
     """
     loaded = load_settings(config_file, db_url=db_url)
-    assembly = preflight(loaded)
+    assembly = assemble(loaded)
     notifier = assembly.notifier
     if logging.getLogger().level > logging.INFO:
         # Each poll's line goes to stdout below; the log would say it twice.
@@ -86,7 +87,7 @@ def poll_command(
                 if f.enabled and (poll_all or _due(poller.states.get(f.name), f.url, now))
             ]
         if not chosen:
-            _err("no feed is due; --all polls every feed")
+            err("no feed is due; --all polls every feed")
             return
         results = poller.poll(chosen)
         delivered = None if inline else drain(poller.store, notifier, loaded.settings.slack)
@@ -100,7 +101,7 @@ def poll_command(
         if delivered is None
         else "; alerts: " + (", ".join(f"{n} {k}" for k, n in delivered.items()) or "none")
     )
-    _err(
+    err(
         f"{len(results)} feed(s) polled, {len(failed)} failed; "
         f"{new} new report(s){not_about_libya(not_relevant)}{sent}"
     )
@@ -139,7 +140,7 @@ def _status(state: FeedState | None, enabled: bool) -> str:
     return "ok"
 
 
-@cli.command("feeds")
+@click.command("feeds")
 @config_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per feed on stdout.")
 def feeds_command(config_file: Path | None, db_url: str | None, as_json: bool) -> None:
@@ -172,7 +173,7 @@ def feeds_command(config_file: Path | None, db_url: str | None, as_json: bool) -
             f"{state.total_new if state else 0:>6}  {error}"
         )
     failing = sum(1 for f, s in rows if f.enabled and s is not None and s.failures)
-    _err(f"{len(rows)} feed(s), {failing} failing")
+    err(f"{len(rows)} feed(s), {failing} failing")
 
 
 def _feed_json(name: str, url: str, enabled: bool, state: FeedState | None) -> dict[str, object]:
@@ -197,7 +198,7 @@ def _feed_json(name: str, url: str, enabled: bool, state: FeedState | None) -> d
     }
 
 
-@cli.command("check")
+@click.command("check")
 @config_options
 def check_command(config_file: Path | None, db_url: str | None) -> None:
     """Check that the service can run: the configuration and watchlist read, the alert rules
@@ -238,7 +239,7 @@ def check_command(config_file: Path | None, db_url: str | None) -> None:
         say(False, f"slack: {e}")
         notifier = None
     if problems:
-        _err(f"{problems} configuration problem(s); nothing else checked")
+        err(f"{problems} configuration problem(s); nothing else checked")
         sys.exit(2)
     enabled = [f for f in settings.feeds if f.enabled]
     say(bool(enabled) or not settings.feeds, f"feeds: {len(enabled)} enabled")
@@ -268,5 +269,5 @@ def check_command(config_file: Path | None, db_url: str | None) -> None:
         except DeliveryError as e:
             say(False, f"slack: {e}")
     if problems:
-        _err(f"{problems} problem(s)")
+        err(f"{problems} problem(s)")
         sys.exit(1)

@@ -11,7 +11,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.assembly import tagger_of
-from monitor.cli import _err, _NoProgress, cli, config_options
+from monitor.cli.options import NoProgress, config_options, err
 from monitor.config import LoadedSettings, load_settings
 from monitor.errors import StoreError
 from monitor.retag import RetagSummary, retag
@@ -23,7 +23,7 @@ from monitor.tag import Tagger
 PROGRESS_MIN_REPORTS = 2_000
 
 
-@cli.group("db")
+@click.group("db")
 def db_group() -> None:
     """The database's schema revision, and what its reports were read for."""
 
@@ -43,7 +43,7 @@ def current_command(config_file: Path | None, db_url: str | None) -> None:
         engine.dispose()
     click.echo(f"{found or 'empty'} (this monitor needs {migrate.head()})")
     if found not in (None, migrate.head()):
-        _err("out of date: run `monitor db upgrade`")
+        err("out of date: run `monitor db upgrade`")
         sys.exit(1)
 
 
@@ -68,9 +68,9 @@ def upgrade_command(config_file: Path | None, db_url: str | None) -> None:
     finally:
         engine.dispose()
     if before == after:
-        _err(f"already at revision {after}")
+        err(f"already at revision {after}")
     else:
-        _err(f"upgraded from {before or 'empty'} to {after}")
+        err(f"upgraded from {before or 'empty'} to {after}")
     summary = _read_again(loaded, tagger, every=False)
     if summary is not None and summary.failed:
         sys.exit(1)
@@ -96,7 +96,7 @@ def retag_command(config_file: Path | None, db_url: str | None, every: bool) -> 
     tagger = tagger_of(loaded)
     summary = _read_again(loaded, tagger, every=every)
     if summary is None:
-        _err("no stored report is missing relevance and place; --all reads every one again")
+        err("no stored report is missing relevance and place; --all reads every one again")
     elif summary.failed:
         sys.exit(1)
 
@@ -108,7 +108,7 @@ def _read_again(loaded: LoadedSettings, tagger: Tagger, *, every: bool) -> Retag
     scopes = {f.name: f.scope for f in settings.feeds}
 
     def on_error(report_id: int, reason: str) -> None:
-        _err(f"error: report {report_id}: cannot be read ({reason}); it keeps what it had")
+        err(f"error: report {report_id}: cannot be read ({reason}); it keeps what it had")
 
     with SqlStore.open(settings.database_url) as store:
         total = store.count_unread(every=every)
@@ -118,10 +118,10 @@ def _read_again(loaded: LoadedSettings, tagger: Tagger, *, every: bool) -> Retag
         with (
             click.progressbar(length=total, label="reading stored reports", file=sys.stderr)
             if show_progress
-            else _NoProgress() as bar
+            else NoProgress() as bar
         ):
             summary = retag(
                 store, tagger.read, scopes, every=every, on_error=on_error, on_batch=bar.update
             )
-    _err(summary.line())
+    err(summary.line())
     return summary
