@@ -43,6 +43,23 @@ def test_a_working_feed_is_polled_after_its_interval_plus_jitter() -> None:
     assert after.etag == '"e"' and after.total_new == 2 and after.failures == 0
 
 
+def test_the_jitter_is_never_more_than_a_tenth_of_the_interval() -> None:
+    rng = random.Random(3)
+    fast = Schedule(interval_s=3, jitter_s=30, backoff_max_s=3600, down_after_s=6 * 3600)
+    state = FeedState(name="f", url="http://x/")
+    waits = []
+    for _ in range(200):
+        after, _ = succeeded(
+            state, now=T0, schedule=fast, rng=rng, etag=None, last_modified=None,
+            body_hash="h", new=0,
+        )  # fmt: skip
+        waits.append((after.next_poll_at - T0).total_seconds())
+        first = first_poll(None, "http://x/", fast, T0, rng)
+        assert T0 <= first <= T0 + timedelta(seconds=0.3)
+    assert 3 <= min(waits) and max(waits) <= 3.3
+    assert max(waits) > 3.2  # still spread
+
+
 def test_backoff_doubles_from_the_interval_up_to_the_cap_and_never_gives_up() -> None:
     rng = random.Random(2)
     highs = [max(backoff_s(n, SCHEDULE, rng) for _ in range(200)) for n in range(1, 12)]
