@@ -157,4 +157,10 @@ def main(argv: list[str] | None = None) -> None:
     except MonitorError as e:
         err(f"error: {e}")
         sys.exit(1)
+    except MemoryError:
+        err(
+            "error: out of memory (a limit on the process's address space, ulimit -v, may be "
+            "set too low for it)"
+        )
+        sys.exit(1)
     sys.exit(0)

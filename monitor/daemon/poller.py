@@ -13,6 +13,7 @@ cut short by a crash or a database failure is fetched again in full.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
 import os
@@ -34,7 +35,7 @@ from monitor.clock import Clock, utc_now
 from monitor.config import Settings
 from monitor.daemon.health import Schedule, failed, for_url, succeeded
 from monitor.daemon.metrics import Metrics
-from monitor.errors import DeliveryError, FetchError, InputError, StoreError
+from monitor.errors import DeliveryError, FetchError, InputError, MonitorError, StoreError
 from monitor.model import Entry, FeedState, Scope, Status
 from monitor.output import not_about_libya
 from monitor.pipeline import Pipeline
@@ -43,9 +44,16 @@ from monitor.sources.http import Fetched, Fetcher
 from monitor.store import SqlStore
 
 log = logging.getLogger(__name__)
+# What limits polling as a whole (threads that cannot start): said even where each poll's own
+# log line is not (`monitor poll` prints those itself and quiets this module's log).
+limits_log = logging.getLogger(f"{__name__}.limits")
 
 # A feed that could not be claimed because the database failed is tried again this soon at most.
 CLAIM_RETRY_S = 60.0
+
+# Malloc arenas for the whole process (glibc's M_ARENA_MAX): see `_fewer_malloc_arenas`.
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8
 
 # Entries read from one poll of a feed. Feeds list their newest first and carry tens of entries;
 # one with more is an archive or a mistake, and ingesting 100,000 entries would hold every other
@@ -128,6 +136,44 @@ class PollResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Due:
+    """A feed fell due (or is to be polled now, `force`)."""
+
+    name: str
+    force: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A fetch came back, with the document or the reason it failed."""
+
+    name: str
+    url: str
+    result: Fetched | FetchError
+    elapsed_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """A job to run on the driving thread."""
+
+    job: Callable[[], None]
+
+
+_Event = _Due | _Done | _Call
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A fetch for a fetch thread: the feed, and what the last answer said to ask again with."""
+
+    name: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
 def feed_entries(
     name: str, body: bytes, content_type: str, scope: Scope = "general"
 ) -> tuple[list[Entry | InputError], int]:
@@ -200,18 +246,18 @@ class Poller:
         self.feeds: dict[str, Feed] = {}
         self.set_feeds(feeds)
         self.states: dict[str, FeedState] = store.feed_states()
-        self._events: queue.Queue[tuple[Any, ...]] = queue.Queue()
-        self._jobs: queue.Queue[tuple[str, str, str | None, str | None] | None] = queue.Queue()
+        self._events: queue.Queue[_Event] = queue.Queue()
         self._waiting: list[str] = []
         self._in_flight: dict[str, str] = {}  # feed name -> host
         self._host_busy: Counter[str] = Counter()
         self._stopping = False
-        self._workers = [
-            threading.Thread(target=self._work, name=f"fetch-{n}", daemon=True)
-            for n in range(concurrency)
-        ]
-        for worker in self._workers:
-            worker.start()
+        # Fetch threads start as fetches need them, up to `concurrency`, and wait for the next
+        # fetch on `_jobs`. Daemon threads: a process told to stop does not wait out a fetch
+        # (a thread pool's threads are joined at exit, which would hold a SIGTERM for as long
+        # as a fetch's timeout); a fetch cut short is polled again on start.
+        _fewer_malloc_arenas()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._threads: list[threading.Thread] = []
         self._update_failing()
 
     # --- called from any thread ----------------------------------------------------------------
@@ -219,11 +265,11 @@ class Poller:
     def request(self, name: str, *, force: bool = False) -> None:
         """Poll feed `name` as soon as its host has room, if it is due (or `force`) and no other
         replica is polling it (thread-safe)."""
-        self._events.put(("due", name, force))
+        self._events.put(_Due(name, force))
 
     def call(self, job: Callable[[], None]) -> None:
         """Run `job` on the driving thread, between polls (thread-safe)."""
-        self._events.put(("call", job))
+        self._events.put(_Call(job))
 
     # --- called from the driving thread ---------------------------------------------------------
 
@@ -245,7 +291,8 @@ class Poller:
         self._waiting.clear()
 
     def close(self) -> None:
-        for _ in self._workers:
+        """Let the fetch threads end once their fetches do."""
+        for _ in self._threads:
             self._jobs.put(None)
 
     def step(self, timeout: float | None = None) -> bool:
@@ -254,13 +301,13 @@ class Poller:
             event = self._events.get(timeout=timeout) if timeout else self._events.get_nowait()
         except queue.Empty:
             return False
-        kind = event[0]
-        if kind == "due":
-            self._due(event[1], event[2])
-        elif kind == "fetched":
-            self._fetched(*event[1:])
-        elif kind == "call" and not self._stopping:
-            event[1]()
+        match event:
+            case _Due(name, force):
+                self._due(name, force)
+            case _Done(name, url, result, elapsed_s):
+                self._fetched(name, url, result, elapsed_s)
+            case _Call(job) if not self._stopping:
+                job()
         return True
 
     def poll(self, names: Iterable[str]) -> list[PollResult]:
@@ -309,7 +356,35 @@ class Poller:
             state = for_url(claimed, name, feed.url)
             self._in_flight[name] = feed.host
             self._host_busy[feed.host] += 1
-            self._jobs.put((name, feed.url, state.etag, state.last_modified))
+            self._submit(name, feed.url, state.etag, state.last_modified)
+
+    def _submit(self, name: str, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Hand the fetch to a thread, starting one when every thread has a fetch. When no
+        more can start (an address-space or thread limit: `ulimit -v`, `ulimit -u`), the fetch
+        waits for a running thread and fewer fetches run at once; when none can start at all,
+        nothing can be polled, and MonitorError says why."""
+        self._jobs.put(_Job(name, url, etag, last_modified))
+        if len(self._in_flight) <= len(self._threads):
+            return
+        thread = threading.Thread(
+            target=self._work, name=f"fetch-{len(self._threads)}", daemon=True
+        )
+        try:
+            thread.start()
+        except RuntimeError as e:
+            if not self._threads:
+                raise MonitorError(
+                    f"cannot start a thread to fetch feeds ({e}): the process's address-space "
+                    "or thread limit (ulimit -v, ulimit -u) is too low"
+                ) from None
+            self.concurrency = len(self._threads)
+            limits_log.warning(
+                "cannot start another fetch thread (%s); fetching %d feed(s) at a time",
+                e,
+                self.concurrency,
+            )
+            return
+        self._threads.append(thread)
 
     def _claim(self, feed: Feed, force: bool) -> FeedState | None:
         """Claim the feed in the store for this replica's poll: its state as stored when the
@@ -361,22 +436,21 @@ class Poller:
             if not self._stopping:
                 self._start_waiting()
 
-    # --- a worker thread -------------------------------------------------------------------------
+    # --- a fetch thread --------------------------------------------------------------------------
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
-            name, url, etag, last_modified = job
             started = self.fetcher.monotonic()
             try:
                 result: Fetched | FetchError = self.fetcher.fetch(
-                    url, etag=etag, last_modified=last_modified
+                    job.url, etag=job.etag, last_modified=job.last_modified
                 )
             except FetchError as e:
                 result = e
-            except Exception as e:  # a bug must not kill the worker or lose the feed
-                log.exception("fetching feed '%s' raised", name)
-                result = FetchError(url, f"unexpected {type(e).__name__}: {e}")
-            self._events.put(("fetched", name, url, result, self.fetcher.monotonic() - started))
+            except Exception as e:  # a bug must not kill the thread or lose the feed
+                log.exception("fetching feed '%s' raised", job.name)
+                result = FetchError(job.url, f"unexpected {type(e).__name__}: {e}")
+            self._events.put(_Done(job.name, job.url, result, self.fetcher.monotonic() - started))
 
     # --- ingesting -------------------------------------------------------------------------------
 
@@ -501,3 +575,16 @@ class Poller:
 def _replace_alerted(new: FeedState, old: FeedState) -> FeedState:
     """A notice that could not be sent is tried again at the next poll."""
     return replace(new, down_alerted=old.down_alerted)
+
+
+def _fewer_malloc_arenas() -> None:
+    """Two malloc arenas for the process instead of one for each thread that allocates. glibc
+    reserves 64 MB of address space for each arena: with 16 fetch threads, a process under a
+    1 GB address-space limit (`ulimit -v`, as some hosts set) could not start them. The fetch
+    threads mostly wait on the network, so they hardly contend for two. Nothing happens where
+    the C library has no `mallopt` (not glibc)."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
