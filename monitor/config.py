@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -34,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from monitor.errors import ConfigError
+from monitor.net import is_http_url
 from monitor.validation import validation_problems
 
 CONFIG_FILE = "monitor.toml"
@@ -96,8 +96,7 @@ def parse_size(value: object) -> int:
 
 
 def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(value):
         raise ValueError(f"'{value}' is not an http or https URL")
     return value
 

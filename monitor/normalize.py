@@ -13,10 +13,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 from monitor.errors import InputError
 from monitor.model import Entry, Report
+from monitor.net import is_http_url
 
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|<!--|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _BLOCK_TAGS = frozenset(
@@ -151,13 +151,7 @@ def clean_url(url: str | None) -> str | None:
     url = url.strip()
     if _CONTROL.search(url):
         return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
+    return url if is_http_url(url) else None
 
 
 def _clean_guid(guid: str | None) -> str | None:

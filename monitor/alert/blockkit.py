@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from monitor.alert.message import AlertMessage, Mention
+from monitor.net import is_http_url
 
 SECTION_MAX = 3000
 BLOCKS_MAX = 50
@@ -34,8 +35,7 @@ def safe_url(url: str | None) -> str | None:
     (`<`, `>`, `|`, spaces) percent-encoded; else None."""
     if not url:
         return None
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url.strip()):
         return None
     return quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%~-._")
 

@@ -29,6 +29,7 @@ from monitor.alert.notify import Delivered, Notifier
 from monitor.clock import Clock, utc_now
 from monitor.errors import DeliveryError
 from monitor.model import AlertStatus, StoredAlert, StoredReport
+from monitor.net import backoff_s
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ class Dispatcher:
         """After a transient failure: no try before 1 s, 2 s, 4 s... (up to `retry_max_s`, never
         before the service's Retry-After). Sets `retry_at`; returns the delay."""
         self._failures += 1
-        delay = min(self.retry_max_s, FIRST_RETRY_S * 2 ** min(self._failures - 1, 20))
+        delay = backoff_s(self._failures, FIRST_RETRY_S, self.retry_max_s)
         delay = max(delay, error.retry_after_s or 0.0)
         self.retry_at = self._monotonic() + delay
         return delay

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
-from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -23,9 +22,11 @@ from slack_sdk.webhook import WebhookClient
 from monitor.alert.blockkit import escape, message_payload
 from monitor.alert.message import AlertMessage
 from monitor.alert.notify import ConsoleNotifier, Delivered
+from monitor.clock import utc_now
 from monitor.config import SlackSettings
 from monitor.errors import ConfigError, DeliveryError
 from monitor.model import StoredAlert
+from monitor.net import header, is_http_url, retry_after_s
 
 ENV_TOKEN = "SLACK_BOT_TOKEN"
 ENV_WEBHOOK = "SLACK_WEBHOOK_URL"
@@ -69,24 +70,13 @@ PERMANENT = frozenset(
 )
 
 
-def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == "retry-after":
-            value = value[0] if isinstance(value, list) else value
-            try:
-                return max(0.0, float(value))
-            except (TypeError, ValueError):
-                return None
-    return None
-
-
 def _failure(
     what: str, status: int, error: str, headers: Mapping[str, Any] | None
 ) -> DeliveryError:
     """A Slack answer that is not ok, as a DeliveryError."""
     error = (error or "").strip().splitlines()[0][:200] if error else ""
     if status == 429 or error == "ratelimited":
-        wait = _retry_after(headers)
+        wait = retry_after_s(header(headers, "retry-after"), utc_now())
         return DeliveryError(
             f"{what}: rate limited (429{f', Retry-After {wait:g} s' if wait is not None else ''})",
             retry_after_s=wait,
@@ -228,14 +218,6 @@ class SlackCredentials:
     api_url: str = ""
 
 
-def _is_http_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
 def _secret(
     env: Mapping[str, str], name: str, file: str, key: str, config_file: str, *, url: bool
 ) -> str | None:
@@ -260,7 +242,7 @@ def _secret(
     # raises about it quotes the whole value.
     if any(c.isspace() or not c.isprintable() for c in value):
         raise ConfigError(f"{origin} holds more than one word; it must be the credential alone")
-    if url and not _is_http_url(value):
+    if url and not is_http_url(value):
         raise ConfigError(f"{origin} does not hold an http or https URL")
     return value
 
@@ -273,7 +255,7 @@ def slack_credentials(
     `config_file` and the key, when one is unusable."""
     env = os.environ if env is None else env
     api_url = env.get(ENV_API_URL) or settings.api_url
-    if env.get(ENV_API_URL) and not _is_http_url(api_url):
+    if env.get(ENV_API_URL) and not is_http_url(api_url):
         raise ConfigError(f"${ENV_API_URL}: '{api_url}' is not an http or https URL")
     return SlackCredentials(
         token=_secret(env, ENV_TOKEN, settings.token_file, "token_file", config_file, url=False),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from monitor import net
 from monitor.model import FeedState
 
 # The jitter's share of the interval, at most: jitter exists so that feeds added together do
@@ -138,7 +139,7 @@ def succeeded(
 
 def backoff_s(failures: int, schedule: Schedule, rng: random.Random) -> float:
     """The delay after `failures` consecutive failures (1 or more), jittered."""
-    delay = min(schedule.backoff_max_s, schedule.interval_s * 2 ** min(failures - 1, 30))
+    delay = net.backoff_s(failures, schedule.interval_s, schedule.backoff_max_s)
     return rng.uniform(delay / 2, delay)
 
 

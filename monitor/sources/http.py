@@ -15,18 +15,16 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 
 from monitor import __version__
 from monitor.errors import FetchError
+from monitor.net import retry_after_s
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-# Longest wait a server's Retry-After may ask for; anything longer is read as this.
-RETRY_AFTER_MAX_S = 24 * 3600.0
 _DECODED_PIECE = 64 * 1024
 
 
@@ -45,24 +43,6 @@ class Fetched:
 
 def user_agent(about_url: str = "") -> str:
     return f"monitor/{__version__} (news monitor{'; +' + about_url if about_url else ''})"
-
-
-def retry_after_s(value: str | None, now: datetime) -> float | None:
-    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        try:
-            at = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=UTC)
-        seconds = (at - now).total_seconds()
-    return min(max(seconds, 0.0), RETRY_AFTER_MAX_S)
 
 
 class _Decoder:
