@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from monitor.alert import AlertMessage, Rule
+from monitor.alert import AlertMessage, Notifier, Rule
 from monitor.clock import Clock
 from monitor.errors import DeliveryError, InputError, StoreError
 from monitor.model import AlertStatus, Entry, Status
@@ -23,7 +23,7 @@ from tests.conftest import SEEDS
 RULES = [Rule(name="watchlist", channel="#libya")]
 
 
-class RecordingNotifier:
+class RecordingNotifier(Notifier):
     """A Notifier that keeps what it is sent; it can be told to fail."""
 
     def __init__(self, fail: DeliveryError | None = None) -> None:

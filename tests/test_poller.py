@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.alert.message import AlertMessage
+from monitor.alert.notify import Notifier
 from monitor.assembly import assemble
 from monitor.config import load_settings
 from monitor.daemon import Poller, open_poller
@@ -33,7 +34,7 @@ class Clock:
         return self.now
 
 
-class Recorder:
+class Recorder(Notifier):
     def __init__(self) -> None:
         self.sent: list[AlertMessage] = []
         self.notices: list[tuple[str, str]] = []

@@ -60,8 +60,7 @@ class Dispatcher:
     ) -> None:
         self.store = store
         self.notifier = notifier
-        self.pace_s = float(getattr(notifier, "pace_s", 0.0))
-        self._can_find = callable(getattr(notifier, "find", None))
+        self.pace_s = notifier.pace_s
         self.retry_max_s = retry_max_s
         self._monotonic = monotonic
         self._clock = clock
@@ -146,7 +145,7 @@ class Dispatcher:
                     return None
                 self._wait(ready, stop)
                 continue
-            if self._can_find:
+            if self.notifier.can_find:
                 # Recorded before the message goes: a crash from here on leaves it to be looked
                 # up. (A notifier that cannot be asked would be sent to again anyway.)
                 self.store.mark_alert(alert.id, AlertStatus.SENDING, thread_ts=thread_ts)
@@ -206,11 +205,10 @@ class Dispatcher:
         """The message of an alert handed over before, if it arrived: asked of the notifier
         when it can tell (Slack by the alert's id in the messages' metadata); None otherwise,
         and then it is sent again. A look-up that fails sets `retry_at` like a failed send."""
-        find = getattr(self.notifier, "find", None)
-        if find is None:
+        if not self.notifier.can_find:
             return None
         try:
-            found: Delivered | None = find(
+            found = self.notifier.find(
                 alert, alert.channel_id or self.store.channel_id_of(alert.channel)
             )
         except DeliveryError as e:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from monitor.alert.message import AlertMessage
+from monitor.model import StoredAlert
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -20,24 +21,35 @@ class Delivered:
 
 class Notifier(Protocol):
     """Delivers alerts. Raises DeliveryError when it cannot (`permanent` when retrying is
-    pointless). A notifier that can look up what it delivered has `find(alert, channel_id)`
-    (see `monitor.alert.dispatch`)."""
+    pointless). A class may name Notifier as its base to take the defaults below: no pace, and
+    nothing it can look up."""
+
+    # Seconds between two messages to one channel (Slack's rate limit).
+    pace_s: float = 0.0
+    # Whether `find` can tell that a message handed over before arrived. The outbox then
+    # records an alert as being sent before it goes, and a crash leaves it to be looked up
+    # rather than sent again (see `monitor.alert.dispatch`).
+    can_find: bool = False
 
     def send(self, message: AlertMessage) -> Delivered | None:
         """One report's alert."""
+        ...
 
     def send_notice(self, channel: str, text: str) -> None:
         """A plain message to the team (a feed down or recovered)."""
+        ...
+
+    def find(self, alert: StoredAlert, channel_id: str | None) -> Delivered | None:
+        """The message of `alert` if it arrived, when `can_find`; else None."""
+        return None
 
 
-class ConsoleNotifier:
-    """Writes each alert as a block of text to a stream (standard error by default)."""
+class ConsoleNotifier(Notifier):
+    """Writes each alert as a block of text to a stream (standard error by default), as fast
+    as they come."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
-
-    # The console takes messages as fast as they come.
-    pace_s = 0.0
 
     def send(self, message: AlertMessage) -> Delivered | None:
         stream = self._stream or sys.stderr

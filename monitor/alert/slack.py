@@ -21,7 +21,7 @@ from slack_sdk.webhook import WebhookClient
 
 from monitor.alert.blockkit import escape, message_payload
 from monitor.alert.message import AlertMessage
-from monitor.alert.notify import ConsoleNotifier, Delivered
+from monitor.alert.notify import ConsoleNotifier, Delivered, Notifier
 from monitor.clock import utc_now
 from monitor.config import SlackSettings
 from monitor.errors import ConfigError, DeliveryError
@@ -96,8 +96,10 @@ def _api_failure(what: str, error: SlackApiError) -> DeliveryError:
     return _failure(what, r.status_code, str(r.get("error") or ""), r.headers)
 
 
-class SlackNotifier:
-    """Posts with a bot token. `send` returns the message's `ts`."""
+class SlackNotifier(Notifier):
+    """Posts with a bot token. `send` returns the message's `ts`; `find` looks a message up."""
+
+    can_find = True
 
     def __init__(
         self, token: str, *, api_url: str = "", timeout_s: float = 10.0, pace_s: float = 1.0
@@ -182,7 +184,7 @@ class SlackNotifier:
         return f"posts as {response.get('user') or '?'} in {response.get('team') or '?'}"
 
 
-class WebhookNotifier:
+class WebhookNotifier(Notifier):
     """Posts to an incoming webhook: one channel, no threads (Slack gives no `ts` back)."""
 
     def __init__(self, url: str, *, timeout_s: float = 10.0, pace_s: float = 1.0) -> None:
