@@ -46,31 +46,40 @@ How a mention is accepted, and how ambiguity is handled on purpose:
   tags nothing while "Khalifa Haftar" and "Haftar" do.
 
 Pure: no I/O once built.
+
+The module is longer than the others on purpose: the Tagger is one class whose matching loop,
+resolution and tag building share the tables it builds once from the watchlist, and its inner
+loop reads them as attributes (the fastest look-up Python has; the loop runs for every word of
+every report). How a text is cut (`monitor.tag.text`) and how names are filed
+(`monitor.tag.names`) live apart.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, compress
+from itertools import compress
 
 from monitor.model import Reading, Report, Scope, Tag, TagKind
 from monitor.tag.elsewhere import COUNTRIES, Elsewhere, Named
 from monitor.tag.fold import (
     ARTICLE_KEYS,
-    HYPHENS,
-    JOINER,
-    WORD,
     arabic_variants,
     bare,
     fold_word,
     is_arabic,
-    is_article,
     name_keys,
     words,
+)
+from monitor.tag.names import (
+    COMPANY_WORDS,
+    FACILITY_WORDS,
+    FORCE_WORDS,
+    LINK_WORDS,
+    Mention,
+    Name,
+    Starting,
+    needs_capital,
 )
 from monitor.tag.ordinary import common_words, ordinary_words
 from monitor.tag.relevance import (
@@ -79,6 +88,7 @@ from monitor.tag.relevance import (
     judge,
     libya_words,
 )
+from monitor.tag.text import HYPHEN_SET, MayStart, Text
 from monitor.tag.variants import Variant, Variants, skeleton, slip
 from monitor.tag.watchlist import Entity, Watchlist, distance_km, is_acronym
 from monitor.tag.where import locate
@@ -91,179 +101,7 @@ PERSON_SKELETON = 4
 # Words of names at least this common in English are not looked for as variants.
 TARGET_ZIPF = 4.0
 _FOREIGN_KINDS = frozenset({"foreign_force", "international_body"})
-MAY_START_KEPT = 200_000
 NEAR_WORDS = 8
-# Words after a demonym that make it name a force ("Misratan brigades", "Russian mercenaries").
-FORCE_WORDS = frozenset(
-    "force forces brigade brigades battalion battalions militia militias militiamen fighters "
-    "troops soldiers units unit mercenaries jets warplanes drones aircraft airstrikes army "
-    "navy military special commandos gunmen".split()
-)
-# The words that make a town's name its facility's ("Brega port", "the port of Brega"), and the
-# facility's word each stands for.
-FACILITY_WORDS = {
-    "port": "port",
-    "harbour": "port",
-    "harbor": "port",
-    "terminal": "terminal",
-    "refinery": "refinery",
-}
-# Capitalised after a place's name, these make it a company's name ("Brega Petroleum").
-COMPANY_WORDS = frozenset(
-    "petroleum company corporation corp airlines airways bank holding holdings marketing "
-    "ltd inc plc club fc".split()
-)
-# Words a hyphen joins to a demonym to the same effect ("Misratan-led", "Turkish-backed").
-LINK_WORDS = frozenset("led backed aligned allied affiliated dominated supported funded".split())
-
-
-@dataclass(frozen=True, slots=True)
-class _Name:
-    entity: Entity
-    keys: tuple[str, ...]
-    written: tuple[str, ...] | None  # an acronym's words as written
-    capital: bool
-    demonym: bool
-    ambiguous: bool
-    plain: bool = False  # neither an acronym nor a demonym: accepted on its capital alone
-    length: int = 1  # words
-    unless_near: bool = False  # its entity lists words that say it means something else
-
-
-class _MayStart(dict[str, bool]):
-    """Whether a name may start at a word (as written), or continue at it, kept for each word
-    met: the same words come back in every text, and the answer depends on the word alone."""
-
-    def __init__(self, starts: Callable[[str], bool]) -> None:
-        super().__init__()
-        self._starts = starts
-
-    def __missing__(self, word: str) -> bool:
-        if len(self) >= MAY_START_KEPT:
-            self.clear()
-        found = self[word] = self._starts(word)
-        return found
-
-
-class _Text:
-    """A text cut into words: each word as written, its key, the text between words, and where
-    each word starts and ends (from one `re.split`, the cheapest way Python has to do this)."""
-
-    __slots__ = ("text", "words", "keys", "gaps", "offsets")
-
-    def __init__(self, text: str) -> None:
-        parts = _SPLIT(text)
-        self.text = text
-        self.words: list[str] = parts[1::2]
-        self.gaps: list[str] = parts[0::2]  # gaps[i]: the text before word i
-        self.offsets = list(accumulate(map(len, parts)))  # word i: offsets[2i] to offsets[2i+1]
-        self.keys: list[str] = list(map(fold_word, self.words))
-
-    def candidates(self, may_start: Mapping[str, bool]) -> list[int]:
-        """The words where a name may start, as `may_start` says of each word."""
-        return list(compress(range(len(self.words)), map(may_start.__getitem__, self.words)))
-
-    def capital(self, i: int) -> bool:
-        return self.words[i][0].isupper()
-
-    def shouted(self, i: int) -> bool:
-        """Word i exists and is written in capitals, two letters or more."""
-        return 0 <= i < len(self.words) and len(self.words[i]) > 1 and self.words[i].isupper()
-
-    def joined(self, i: int) -> bool:
-        """Only spaces and hyphens between word i and the next."""
-        return _JOINER(self.gaps[i + 1]) is not None
-
-    def hyphened(self, i: int) -> bool:
-        """A hyphen or dash between word i and the next."""
-        return any(c in HYPHENS for c in self.gaps[i + 1])
-
-    def article(self, i: int) -> bool:
-        return i + 1 < len(self.keys) and is_article(self.keys[i], self.gaps[i + 1])
-
-    def next_word(self, i: int) -> int | None:
-        """The index of the first word after word i that is not an article, if only spaces,
-        hyphens and articles lie between them."""
-        j = i + 1
-        while j < len(self.keys):
-            if not self.joined(j - 1):
-                return None
-            if not self.article(j):
-                return j
-            j += 1
-        return None
-
-    def start(self, i: int) -> int:
-        """Where a mention beginning at word i starts: at an article joined to it, if any."""
-        if (
-            i > 0
-            and self.keys[i - 1] in ARTICLE_KEYS
-            and self.article(i - 1)
-            and self.joined(i - 1)
-        ):
-            return self.offsets[2 * i - 2]
-        return self.offsets[2 * i]
-
-    def end(self, i: int) -> int:
-        """Where word i ends, a possessive 's left out."""
-        word = self.words[i]
-        if word[-1] not in "sS":
-            return self.offsets[2 * i + 1]
-        return self.offsets[2 * i + 1] - (len(word) - len(bare(word)))
-
-
-@dataclass(frozen=True, slots=True)
-class _Starting:
-    """The names that begin with one word: one-word names, and longer ones longest first and
-    by their second word, so most places in a text need only one dictionary look-up."""
-
-    single: tuple[_Name, ...]
-    longer: tuple[_Name, ...]
-    by_second: dict[str, tuple[_Name, ...]]
-    only_people: bool  # every one-word name here is a person's, and no longer name starts here
-    every: tuple[_Name, ...]  # longer, then single: the names to try, longest first
-    # by_second's names, then single: those to try when the second word is known
-    by_second_then_single: dict[str, tuple[_Name, ...]]
-
-    @classmethod
-    def of(cls, names: list[_Name]) -> _Starting:
-        unique = list(
-            {
-                (n.entity.id, n.keys, n.written, n.capital, n.demonym, n.ambiguous): n
-                for n in names
-            }.values()
-        )
-        longer = sorted((n for n in unique if len(n.keys) > 1), key=lambda n: -len(n.keys))
-        by_second: dict[str, list[_Name]] = defaultdict(list)
-        for name in longer:
-            by_second[name.keys[1]].append(name)
-        single = tuple(n for n in unique if len(n.keys) == 1)
-        return cls(
-            single=single,
-            longer=tuple(longer),
-            by_second={k: tuple(v) for k, v in by_second.items()},
-            only_people=not longer and all(n.entity.kind == "person" for n in single),
-            every=(*longer, *single),
-            by_second_then_single={k: (*v, *single) for k, v in by_second.items()},
-        )
-
-
-@dataclass(slots=True)
-class _Mention:
-    first: int  # index of the first and last word
-    last: int
-    start: int  # character offsets
-    end: int
-    names: list[_Name]
-    keys: tuple[str, ...]
-    score: float
-    how: str  # "" for a name as the watchlist writes it (folded), else "variant" or "fuzzy"
-    entity: Entity | None = None
-
-
-def _needs_capital(name: str) -> bool:
-    first = name.lstrip()[:1]
-    return first.isupper() and not is_arabic(name)
 
 
 class Tagger:
@@ -276,7 +114,7 @@ class Tagger:
         self.relevance = relevance
         self._order = {entity_id: n for n, entity_id in enumerate(watchlist.entities)}
         self._roots = {e.id for e in watchlist.entities.values() if not e.parents}
-        by_first: dict[str, list[_Name]] = defaultdict(list)
+        by_first: dict[str, list[Name]] = defaultdict(list)
         self._unless: dict[str, list[tuple[str, ...]]] = {}
         self._unless_first: dict[str, frozenset[str]] = {}
         for entity in watchlist.entities.values():
@@ -287,11 +125,11 @@ class Tagger:
                 keys = name_keys(text)
                 acronym = is_acronym(text)
                 written = tuple(w.text for w in words(text)) if acronym else None
-                name = _Name(
+                name = Name(
                     entity,
                     keys,
                     written,
-                    _needs_capital(text),
+                    needs_capital(text),
                     demonym,
                     ambiguous,
                     plain=written is None and not demonym,
@@ -302,13 +140,13 @@ class Tagger:
             if entity.unless_near:
                 self._unless[entity.id] = [name_keys(w) for w in entity.unless_near]
                 self._unless_first[entity.id] = frozenset(k[0] for k in self._unless[entity.id])
-        self._names = {first: _Starting.of(names) for first, names in by_first.items()}
+        self._names = {first: Starting.of(names) for first, names in by_first.items()}
         # First words of names that may be written in lowercase (Arabic, "oil crescent").
         self._lowercase_starts = frozenset(
             first for first, names in by_first.items() if any(not n.capital for n in names)
         )
-        self._may_start = _MayStart(self._word_starts)
-        self._may_continue = _MayStart(self._word_continues)
+        self._may_start = MayStart(self._word_starts)
+        self._may_continue = MayStart(self._word_continues)
         self._families = {e: self._family_of(e) for e in watchlist.entities}
         self._vocabulary = frozenset(
             k for names in by_first.values() for n in names for k in n.keys
@@ -334,7 +172,7 @@ class Tagger:
         )
         self._ordinary = ordinary_words()
         self._size = {e: _size_rank(entity) for e, entity in watchlist.entities.items()}
-        self._merged: dict[tuple[str, ...], _Starting] = {}
+        self._merged: dict[tuple[str, ...], Starting] = {}
         # Other countries than those the watchlist holds as actors: France or Italy named
         # beside Libya is Libya's affairs; Bahrain or Guatemala is elsewhere.
         on_watch = {k for e in watchlist.entities.values() for n in e.names for k in [name_keys(n)]}
@@ -389,7 +227,7 @@ class Tagger:
             return any(self._names.get(v) for v in variants)
         return any(v.word in self._names for v in self._variant_of(word, key))
 
-    def _alternatives(self, t: _Text, i: int) -> tuple[_Starting | None, float, str]:
+    def _alternatives(self, t: Text, i: int) -> tuple[Starting | None, float, str]:
         """The names word i may begin though its key begins none: read without an Arabic
         proclitic, or as a variant (with its likeness as the score)."""
         key = t.keys[i]
@@ -412,14 +250,14 @@ class Tagger:
         how = "fuzzy" if found[0].how == "misspelling" else "variant"
         return self._starting_any(tuple(v.word for v in found)), found[0].score, how
 
-    def _starting_any(self, keys: tuple[str, ...]) -> _Starting:
+    def _starting_any(self, keys: tuple[str, ...]) -> Starting:
         """The names that begin with any of `keys` (a variant as like one word as another)."""
         if len(keys) == 1:
             return self._names[keys[0]]
         merged = self._merged.get(keys)
         if merged is None:
             names = [n for k in keys for s in (self._names[k],) for n in (*s.longer, *s.single)]
-            merged = self._merged[keys] = _Starting.of(names)
+            merged = self._merged[keys] = Starting.of(names)
         return merged
 
     def _word_continues(self, word: str) -> bool:
@@ -433,7 +271,7 @@ class Tagger:
             and any(v.word in self._later_words for v in self._corrected(key))
         )
 
-    def _rest(self, t: _Text, i: int, name: _Name) -> tuple[int, float] | None:
+    def _rest(self, t: Text, i: int, name: Name) -> tuple[int, float] | None:
         """Where `name`'s words after the first end (the index of its last word) and their
         score, when they follow word i; None when they do not."""
         score = 1.0
@@ -458,7 +296,7 @@ class Tagger:
             last = j
         return last, score
 
-    def _accepts(self, t: _Text, i: int, last: int, name: _Name) -> bool:
+    def _accepts(self, t: Text, i: int, last: int, name: Name) -> bool:
         if name.plain:
             return not name.capital or t.words[i][0].isupper()
         if name.written is not None:
@@ -475,7 +313,7 @@ class Tagger:
             return (t.hyphened(i) and t.keys[j] in LINK_WORDS) or t.keys[j] in FORCE_WORDS
         return True
 
-    def _company(self, t: _Text, mention: _Mention) -> bool:
+    def _company(self, t: Text, mention: Mention) -> bool:
         """True when a place's name is followed by a word that makes it a company's ("Brega
         Petroleum", "Tripoli Airlines"): the company is no mention of the place."""
         j = mention.last + 1
@@ -487,7 +325,7 @@ class Tagger:
             and mention.names[0].entity.category is TagKind.PLACE
         )
 
-    def _compound(self, t: _Text, last: int) -> bool:
+    def _compound(self, t: Text, last: int) -> bool:
         """True when the name ending at word `last` is hyphen-joined to a capitalised word that
         begins no name: part of some other proper name ("Libya-Analysis")."""
         j = last + 1
@@ -500,8 +338,8 @@ class Tagger:
             and t.keys[j] not in self._names
         )
 
-    def _mentions(self, t: _Text) -> list[_Mention]:
-        found: list[_Mention] = []
+    def _mentions(self, t: Text) -> list[Mention]:
+        found: list[Mention] = []
         names_of = self._names
         may_continue = self._may_continue
         capital = t.capital
@@ -531,7 +369,7 @@ class Tagger:
             else:
                 to_try = starting.by_second_then_single.get(keys[i + 1], starting.single)
                 next_spelt = t.gaps[i + 1] == " " and keys[i + 1] not in ARTICLE_KEYS
-            best: _Mention | None = None
+            best: Mention | None = None
             best_rest = 0.0  # how well the best names' words after the first matched
             for name in to_try:
                 if best is not None and name.length < best_length:
@@ -559,7 +397,7 @@ class Tagger:
                         if i == 0 or keys[i - 1] not in ARTICLE_KEYS
                         else t.start(i)  # at an article joined to it
                     )
-                    best = _Mention(i, last, start, end, [], name.keys, 1.0, how)
+                    best = Mention(i, last, start, end, [], name.keys, 1.0, how)
                     best_length = name.length
                 if score < best_rest:
                     continue  # a name written as the text writes it wins over a variant
@@ -574,7 +412,7 @@ class Tagger:
             after = best.last + 1
             if (
                 after < n
-                and not _HYPHEN_SET.isdisjoint(t.gaps[after])
+                and not HYPHEN_SET.isdisjoint(t.gaps[after])
                 and self._compound(t, best.last)
             ):
                 continue
@@ -590,14 +428,14 @@ class Tagger:
     def _family_of(self, entity_id: str) -> frozenset[str]:
         return frozenset({entity_id, *self.watchlist.ancestors(entity_id)} - self._roots)
 
-    def _resolve(self, mentions: list[_Mention], t: _Text) -> list[_Mention]:
+    def _resolve(self, mentions: list[Mention], t: Text) -> list[Mention]:
         excluded: set[tuple[str, tuple[str, ...]]] = set()
         for m in mentions:
             for name in m.names:
                 if name.unless_near and self._near(t, m.first, name.entity.id):
                     excluded.add((name.entity.id, m.keys))
-        plain: list[_Mention] = []
-        ambiguous: list[_Mention] = []
+        plain: list[Mention] = []
+        ambiguous: list[Mention] = []
         for m in mentions:
             if excluded:
                 m.names = [n for n in m.names if (n.entity.id, m.keys) not in excluded]
@@ -628,7 +466,7 @@ class Tagger:
             m.score *= 0.8 if in_family else 0.6
         return [m for m in mentions if m.entity is not None]
 
-    def _choose_variants(self, mentions: list[_Mention]) -> None:
+    def _choose_variants(self, mentions: list[Mention]) -> None:
         """A variant that could be the word of several entities is the one nearest the places
         the text names as the watchlist writes them (a report's places are near each other);
         without such places, or for actors, the largest place (`_size_rank`), then the first
@@ -663,7 +501,7 @@ class Tagger:
     def _has_child(self, entity_id: str, named: set[str]) -> bool:
         return any(entity_id in self.watchlist.ancestors(other) for other in named)
 
-    def _near(self, t: _Text, at: int, entity_id: str) -> bool:
+    def _near(self, t: Text, at: int, entity_id: str) -> bool:
         near = self._unless.get(entity_id)
         if not near:
             return False
@@ -679,7 +517,7 @@ class Tagger:
 
     # -- tags --------------------------------------------------------------------------------
 
-    def _method(self, entity: Entity, matched: str, mention: _Mention) -> tuple[str, float]:
+    def _method(self, entity: Entity, matched: str, mention: Mention) -> tuple[str, float]:
         if mention.how:
             return mention.how, mention.score
         if not mention.names[0].plain and any(
@@ -700,7 +538,7 @@ class Tagger:
 
     def _scan(self, text: str, field: str) -> tuple[list[Tag], list[Named]]:
         """The mentions in `text`, and the other countries it names."""
-        t = _Text(text)
+        t = Text(text)
         elsewhere = self._elsewhere_in(t)
         tags = []
         ancestors = self.watchlist.ancestors
@@ -743,7 +581,7 @@ class Tagger:
         ]
         return tags, named
 
-    def _elsewhere_in(self, t: _Text) -> list[tuple[int, int]]:
+    def _elsewhere_in(self, t: Text) -> list[tuple[int, int]]:
         """The other countries `t` names, capitalised: (first, last) word indexes."""
         firsts = self._countries.first_keys
         starts = [
@@ -753,7 +591,7 @@ class Tagger:
         ]
         return self._countries.find(t.keys, starts) if starts else []
 
-    def _as_facility(self, t: _Text, m: _Mention) -> None:
+    def _as_facility(self, t: Text, m: Mention) -> None:
         """A town's name after "the port of", "the oil ports of Sidra and", "the refinery at",
         or before "Refinery", is the town's port, terminal or refinery, where the watchlist has
         it."""
@@ -776,7 +614,7 @@ class Tagger:
         if facility is not None:
             m.entity = facility
 
-    def _abroad(self, t: _Text, m: _Mention, elsewhere: list[tuple[int, int]]) -> bool:
+    def _abroad(self, t: Text, m: Mention, elsewhere: list[tuple[int, int]]) -> bool:
         """True for a place's name that another country's name qualifies: "Sousse, Tunisia",
         "La Bomba, Peten, Guatemala" (a country within three words after, only commas and
         capitalised words between), "Tunisia's Bardo" (a country's possessive just before)."""
@@ -852,7 +690,4 @@ def _distance_km(entity: Entity, point: tuple[float, float]) -> float:
     return distance_km((entity.lat, entity.lon), point)
 
 
-_JOINER = JOINER.fullmatch
-_HYPHEN_SET = frozenset(HYPHENS)
-_SPLIT = re.compile(f"({WORD.pattern})").split
-_NONE: tuple[_Starting | None, float, str] = (None, 0.0, "")
+_NONE: tuple[Starting | None, float, str] = (None, 0.0, "")
