@@ -17,13 +17,7 @@ from monitor.alert import ConsoleNotifier, Notifier, Rule
 from monitor.alert.slack import choose_notifier
 from monitor.clock import Clock, utc_now
 from monitor.config import LoadedSettings, Settings
-from monitor.pipeline import (
-    Pipeline,
-    dedup_policy,
-    relevance_policy,
-    rules_from_settings,
-    story_policy,
-)
+from monitor.pipeline import Pipeline, rules_from_settings
 from monitor.store import Store
 from monitor.tag import Tagger, Watchlist, load_watchlist
 
@@ -58,8 +52,8 @@ class Assembly:
             tagger=self.tagger,
             rules=self.rules,
             notifier=self.notifier if inline else None,
-            policy=dedup_policy(settings),
-            story_policy=story_policy(settings),
+            policy=settings.dedup,
+            story_policy=settings.stories,
             clock=clock,
         )
 
@@ -77,7 +71,7 @@ def watchlist_of(loaded: LoadedSettings) -> Watchlist:
 
 
 def _tagger(settings: Settings, watchlist: Watchlist) -> Tagger:
-    return Tagger(watchlist, relevance=relevance_policy(settings))
+    return Tagger(watchlist, relevance=settings.relevance)
 
 
 def assemble(loaded: LoadedSettings, *, notifier: Notifier | None = None) -> Assembly:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import (
     AfterValidator,
@@ -27,13 +27,17 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
     model_validator,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from monitor.dedup.decide import DedupPolicy
 from monitor.errors import ConfigError
 from monitor.net import is_http_url
+from monitor.story import StoryPolicy
+from monitor.tag.relevance import RelevancePolicy
 from monitor.validation import validation_problems
 
 CONFIG_FILE = "monitor.toml"
@@ -146,6 +150,23 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+def _read_into(policy: type[Any]) -> Callable[[object], object]:
+    """How a table of the configuration becomes `policy`, a stage's own settings type (a frozen
+    dataclass: its fields' defaults are the defaults, their annotations the bounds). The table is
+    checked as every section is, strictly and naming the key at fault, by a section made from
+    the dataclass's fields."""
+    hints = get_type_hints(policy, include_extras=True)
+    keys: dict[str, Any] = {f.name: (hints[f.name], f.default) for f in fields(policy)}
+    section = create_model(f"{policy.__name__}Section", __base__=_Section, **keys)
+
+    def read(value: object) -> object:
+        if isinstance(value, policy):
+            return value
+        return policy(**section.model_validate(value).model_dump())
+
+    return read
+
+
 class DatabaseSettings(_Section):
     url: str = ""
     data_dir: str
@@ -159,40 +180,6 @@ class WatchlistSettings(_Section):
     @property
     def places_files(self) -> list[Path]:
         return [Path(self.places)] + ([Path(self.gazetteer)] if self.gazetteer else [])
-
-
-class DedupSettings(_Section):
-    near_threshold: float = Field(gt=0.0, le=1.0)
-    min_words: int = Field(ge=1)
-    sampling: int = Field(ge=1)
-    head: int = Field(ge=0)
-    min_shared: float = Field(gt=0.0, le=1.0)
-    max_compared: int = Field(ge=1)
-    key_postings: int = Field(ge=1)
-    window_days: int = Field(ge=1)
-    boilerplate_recent: int = Field(ge=1)
-    boilerplate_reports: int = Field(ge=1)
-    boilerplate_share: float = Field(ge=0.0, le=1.0)
-
-
-class StorySettings(_Section):
-    days: int = Field(ge=0)
-    min_shared: int = Field(ge=1)
-    min_overlap: float = Field(gt=0.0, le=1.0)
-    lead_words: int = Field(ge=1)
-    max_candidates: int = Field(ge=1)
-
-
-class RelevanceSettings(_Section):
-    threshold: float = Field(gt=0.0, lt=1.0)
-    title: float = Field(ge=0.0)
-    lead: float = Field(ge=0.0)
-    body: float = Field(ge=0.0)
-    lead_words: int = Field(ge=1)
-    repeat: float = Field(ge=0.0, le=1.0)
-    variant: float = Field(ge=0.0, le=1.0)
-    elsewhere: float = Field(ge=0.0)
-    market: float = Field(ge=0.0, le=1.0)
 
 
 class RuleSettings(_Section):
@@ -261,9 +248,12 @@ class ServiceSettings(_Section):
 class Settings(_Section):
     database: DatabaseSettings
     watchlist: WatchlistSettings
-    dedup: DedupSettings
-    stories: StorySettings
-    relevance: RelevanceSettings
+    # These three sections are the stages' own settings types, with their defaults and bounds.
+    dedup: Annotated[DedupPolicy, BeforeValidator(_read_into(DedupPolicy))] = DedupPolicy()
+    stories: Annotated[StoryPolicy, BeforeValidator(_read_into(StoryPolicy))] = StoryPolicy()
+    relevance: Annotated[RelevancePolicy, BeforeValidator(_read_into(RelevancePolicy))] = (
+        RelevancePolicy()
+    )
     alerts: AlertSettings
     slack: SlackSettings
     polling: PollingSettings

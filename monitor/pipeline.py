@@ -56,7 +56,7 @@ from monitor.model import (
 from monitor.normalize import parse_datetime, to_report
 from monitor.store import Store
 from monitor.story import DEFAULT_STORY_POLICY, StoryPolicy, choose, signature
-from monitor.tag import RelevancePolicy, Tagger, Watchlist
+from monitor.tag import Tagger, Watchlist
 
 # Places too wide to say where an event happened: they never make two reports one story.
 BROAD_PLACE_KINDS = frozenset({"country", "region"})
@@ -127,18 +127,6 @@ def broad_places(watchlist: Watchlist) -> frozenset[str]:
         for e in watchlist.entities.values()
         if e.category is TagKind.PLACE and e.kind in BROAD_PLACE_KINDS
     )
-
-
-def dedup_policy(settings: Settings) -> DedupPolicy:
-    return DedupPolicy(**settings.dedup.model_dump())
-
-
-def story_policy(settings: Settings) -> StoryPolicy:
-    return StoryPolicy(**settings.stories.model_dump())
-
-
-def relevance_policy(settings: Settings) -> RelevancePolicy:
-    return RelevancePolicy(**settings.relevance.model_dump())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -24,6 +24,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Annotated
+
+from annotated_types import Ge, Gt, Le
 
 from monitor.dedup.fingerprint import paragraph_key, paragraphs
 from monitor.model import Report, Tag, TagKind
@@ -68,13 +71,14 @@ _DATE = re.compile(
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StoryPolicy:
-    """`config/monitor.toml` gives the measurement behind each default."""
+    """The `[stories]` section of the configuration, validated into this (the bounds are the
+    annotations); `config/monitor.toml` gives the measurement behind each default."""
 
-    days: int = 2
-    min_shared: int = 3
-    min_overlap: float = 0.6
-    lead_words: int = 80
-    max_candidates: int = 100
+    days: Annotated[int, Ge(0)] = 2
+    min_shared: Annotated[int, Ge(1)] = 3
+    min_overlap: Annotated[float, Gt(0.0), Le(1.0)] = 0.6
+    lead_words: Annotated[int, Ge(1)] = 80
+    max_candidates: Annotated[int, Ge(1)] = 100
 
 
 DEFAULT_STORY_POLICY = StoryPolicy()

@@ -21,6 +21,10 @@ def validation_problems(error: ValidationError) -> list[str]:
     """Each problem pydantic found, as `key: what is wrong` (`alerts.rules[0].channel: ...`)."""
     return [
         f"{_key_of(tuple(e['loc']))}: "
-        + ("unknown key" if e["type"] == "extra_forbidden" else _message(e["msg"]))
+        + ("unknown key" if e["type"] in _UNKNOWN else _message(e["msg"]))
         for e in error.errors()
     ]
+
+
+# What pydantic calls a key that is not a setting: in a model, and in a dataclass section.
+_UNKNOWN = frozenset({"extra_forbidden", "unexpected_keyword_argument"})

@@ -82,8 +82,6 @@ from monitor.normalize import to_report  # noqa: E402
 from monitor.pipeline import (  # noqa: E402
     Pipeline,
     broad_places,
-    dedup_policy,
-    story_policy,
 )
 from monitor.store import SqlStore  # noqa: E402
 from monitor.store.rows import child_rows, report_values  # noqa: E402
@@ -144,8 +142,8 @@ def _pipeline(db: str, clock: StreamClock, notifier: Any) -> tuple[Pipeline, Sql
         tagger=Tagger(watchlist),
         rules=[Rule(name="watchlist", channel="#bench")],
         notifier=notifier,
-        policy=dedup_policy(loaded),
-        story_policy=story_policy(loaded),
+        policy=loaded.dedup,
+        story_policy=loaded.stories,
         clock=clock,
     )
     return pipeline, store
@@ -165,8 +163,8 @@ def _prepare(args: tuple[int, int, int, int]) -> list[dict[str, Any]]:
         _WORKER = (
             Tagger(watchlist),
             broad_places(watchlist),
-            dedup_policy(loaded),
-            story_policy(loaded),
+            loaded.dedup,
+            loaded.stories,
         )
     tagger, broad, policy, stories = _WORKER
     # Boilerplate is learned within the chunk, so that the rows do not depend on which worker
@@ -204,7 +202,7 @@ def fill(db: str, first: int, count: int, per_day: int, seed: int) -> dict[str, 
     them; common keys are capped as the pipeline caps them."""
     store = SqlStore.open(db)
     engine = store.engine
-    policy = dedup_policy(load_settings(default_config_dir() / CONFIG_FILE, env={}).settings)
+    policy = load_settings(default_config_dir() / CONFIG_FILE, env={}).settings.dedup
     postings: Counter[int] = Counter()
     with engine.connect() as connection:
         for (data,) in connection.execute(select(DedupKeyRow.keys)):
@@ -312,8 +310,8 @@ def measure(
             tagger=Tagger(watchlist),
             rules=[Rule(name="watchlist", channel="#bench")],
             notifier=NullNotifier(),
-            policy=dedup_policy(loaded),
-            story_policy=story_policy(loaded),
+            policy=loaded.dedup,
+            story_policy=loaded.stories,
             clock=clock,
         )
     else:

@@ -5,16 +5,18 @@ no database created, no request to a feed or to Slack."""
 
 from __future__ import annotations
 
+import re
 import subprocess
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
 
 from monitor.config import load_settings, parse_duration, parse_size
 from monitor.errors import ConfigError
-from tests.conftest import SEEDS, run_monitor
+from tests.conftest import REPO, SEEDS, run_monitor
 from tests.fakeslack import TOKEN, FakeSlack
 from tests.feedserver import FeedServer, Route, news_item, rss
 
@@ -59,6 +61,39 @@ def _load(tmp_path: Path, text: str) -> ConfigError:
     assert str(caught.value).startswith(f"{path}: ")
     assert "\n" not in str(caught.value)
     return caught.value
+
+
+def test_the_shipped_configuration_shows_the_stages_own_defaults() -> None:
+    # [dedup], [stories] and [relevance] are the stages' settings types; the shipped file shows
+    # their defaults commented out, and must show the ones in force.
+    shown: dict[str, dict[str, object]] = {}
+    section = ""
+    for line in (REPO / "config" / "monitor.toml").read_text("utf-8").splitlines():
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif section in ("dedup", "stories", "relevance") and (
+            found := re.fullmatch(r"# ([a-z_]+) = (\S+)", line)
+        ):
+            shown.setdefault(section, {})[found[1]] = tomllib.loads(line[2:])[found[1]]
+    settings = load_settings(env={}).settings
+    for name, policy in (
+        ("dedup", settings.dedup),
+        ("stories", settings.stories),
+        ("relevance", settings.relevance),
+    ):
+        assert shown[name] == asdict(policy), name
+        assert policy == type(policy)()
+
+
+def test_a_stage_section_is_checked_like_any_other(tmp_path: Path) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text("[dedup]\nnear_threshold = 1.5\nbogus = 1\n[stories]\ndays = 1\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert "dedup.near_threshold: Input should be less than or equal to 1" in str(caught.value)
+    assert "dedup.bogus: unknown key" in str(caught.value)
+    config.write_text("[stories]\ndays = 1\n")
+    assert load_settings(config, env={}).settings.stories.days == 1
 
 
 def test_a_feed_entry_is_checked(tmp_path: Path) -> None:

@@ -17,7 +17,6 @@ from sqlalchemy import MetaData, create_engine, select, text
 from monitor.config import load_settings
 from monitor.errors import StoreError
 from monitor.model import Reading, Report, Scope
-from monitor.pipeline import relevance_policy
 from monitor.retag import retag
 from monitor.store import SqlStore, migrate
 from monitor.store.sql import create_store_engine
@@ -55,7 +54,7 @@ def _counts(url: str) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def configured(watchlist: Watchlist) -> Tagger:
     """The tag stage as the shipped configuration sets it up (what the commands use)."""
-    return Tagger(watchlist, relevance=relevance_policy(load_settings(env={}).settings))
+    return Tagger(watchlist, relevance=load_settings(env={}).settings.relevance)
 
 
 def _kept(url: str) -> dict[str, list[Any]]:

@@ -39,7 +39,6 @@ from monitor.daemon.metrics import Metrics, serve
 from monitor.daemon.poller import Feed, Poller, PollResult, feeds_from_settings
 from monitor.errors import MonitorError, StoreError
 from monitor.model import AlertStatus
-from monitor.pipeline import story_policy
 from monitor.sources.http import Fetcher
 from monitor.store import SqlStore
 from monitor.store.lock import single_writer
@@ -395,7 +394,7 @@ class Service:
             poller.pipeline = new.pipeline(poller.store, inline=False, clock=self._clock)
         else:
             poller.pipeline.reconfigure(
-                tagger=new.tagger, rules=new.rules, story_policy=story_policy(new.settings)
+                tagger=new.tagger, rules=new.rules, story_policy=new.settings.stories
             )
         poller.notifier = new.notifier
         poller.health_channel = new.settings.polling.health_channel

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
+from annotated_types import Ge, Gt, Le
 from rapidfuzz.distance import LCSseq
 
 from monitor.dedup.fingerprint import Fingerprint
@@ -30,7 +32,8 @@ from monitor.model import Status, Verdict
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DedupPolicy:
-    """Thresholds; `config/monitor.toml` gives the measurement behind each default.
+    """Thresholds: the `[dedup]` section of the configuration, validated into this (the bounds
+    are the annotations); `config/monitor.toml` gives the measurement behind each default.
 
     `near_threshold`: the containment from which a report is a near-duplicate.
     `min_words`: a body shorter than this is matched by exact keys only.
@@ -46,17 +49,17 @@ class DedupPolicy:
     for a source when it is in this many, and this share, of the source's last originals.
     """
 
-    near_threshold: float = 0.85
-    min_words: int = 20
-    sampling: int = 16
-    head: int = 40
-    min_shared: float = 0.5
-    max_compared: int = 4
-    key_postings: int = 50
-    window_days: int = 90
-    boilerplate_recent: int = 50
-    boilerplate_reports: int = 3
-    boilerplate_share: float = 0.2
+    near_threshold: Annotated[float, Gt(0.0), Le(1.0)] = 0.85
+    min_words: Annotated[int, Ge(1)] = 20
+    sampling: Annotated[int, Ge(1)] = 16
+    head: Annotated[int, Ge(0)] = 40
+    min_shared: Annotated[float, Gt(0.0), Le(1.0)] = 0.5
+    max_compared: Annotated[int, Ge(1)] = 4
+    key_postings: Annotated[int, Ge(1)] = 50
+    window_days: Annotated[int, Ge(1)] = 90
+    boilerplate_recent: Annotated[int, Ge(1)] = 50
+    boilerplate_reports: Annotated[int, Ge(1)] = 3
+    boilerplate_share: Annotated[float, Ge(0.0), Le(1.0)] = 0.2
 
 
 DEFAULT_POLICY = DedupPolicy()

@@ -40,6 +40,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Annotated
+
+from annotated_types import Ge, Gt, Le, Lt
 
 from monitor.model import Evidence, Relevance, Report, Scope, Tag, TagKind
 from monitor.tag.elsewhere import Named
@@ -49,17 +52,19 @@ from monitor.tag.watchlist import LIBYA
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RelevancePolicy:
-    """The weights of the evidence and the threshold (see `[relevance]` in the config)."""
+    """The weights of the evidence and the threshold: the `[relevance]` section of the
+    configuration, validated into this (the bounds are the annotations); `config/monitor.toml`
+    says how each default was chosen."""
 
-    threshold: float = 0.5
-    title: float = 1.0
-    lead: float = 0.8
-    body: float = 0.15
-    lead_words: int = 60
-    repeat: float = 0.5
-    variant: float = 0.5
-    elsewhere: float = 0.25
-    market: float = 0.5
+    threshold: Annotated[float, Gt(0.0), Lt(1.0)] = 0.5
+    title: Annotated[float, Ge(0.0)] = 1.0
+    lead: Annotated[float, Ge(0.0)] = 0.8
+    body: Annotated[float, Ge(0.0)] = 0.15
+    lead_words: Annotated[int, Ge(1)] = 60
+    repeat: Annotated[float, Ge(0.0), Le(1.0)] = 0.5
+    variant: Annotated[float, Ge(0.0), Le(1.0)] = 0.5
+    elsewhere: Annotated[float, Ge(0.0)] = 0.25
+    market: Annotated[float, Ge(0.0), Le(1.0)] = 0.5
 
 
 DEFAULT_RELEVANCE_POLICY = RelevancePolicy()
