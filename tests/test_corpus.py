@@ -21,7 +21,7 @@ from monitor.alert import ConsoleNotifier
 from monitor.assembly import assemble
 from monitor.config import load_settings
 from monitor.daemon import open_poller
-from monitor.daemon.poller import feed_entries
+from monitor.daemon.feeds import feed_entries
 from monitor.errors import InputError
 from tests.conftest import shared_or_skip
 

@@ -26,7 +26,7 @@ from monitor.alert import ConsoleNotifier
 from monitor.assembly import assemble
 from monitor.config import load_settings
 from monitor.daemon import Poller, PollResult, open_poller
-from monitor.daemon.poller import MAX_ENTRIES
+from monitor.daemon.feeds import MAX_ENTRIES
 from monitor.model import Report
 from tests.conftest import REPO, poller_config
 from tests.feedserver import FeedServer, Route, news_item, rss

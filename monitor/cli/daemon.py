@@ -64,10 +64,8 @@ def poll_command(
     assembly = assemble(loaded)
     notifier = assembly.notifier
     if logging.getLogger().level > logging.INFO:
-        # Each poll's line goes to stdout below; the log would say it twice. What limits
-        # polling as a whole is still said.
+        # Each poll's line goes to stdout below; the log would say it twice.
         logging.getLogger("monitor.daemon.poller").setLevel(logging.ERROR)
-        logging.getLogger("monitor.daemon.poller.limits").setLevel(logging.WARNING)
     configured = {f.name: f for f in feeds_from_settings(loaded.settings)}
     for name in names:
         if name not in configured:

@@ -13,127 +13,40 @@ cut short by a crash or a database failure is fetched again in full.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import logging
 import os
 import queue
 import random
 import socket
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from monitor.alert.notify import Notifier
 from monitor.clock import Clock, utc_now
-from monitor.config import Settings
-from monitor.daemon.health import Schedule, failed, for_url, succeeded
+from monitor.daemon.feeds import (
+    Feed,
+    PollResult,
+    duration,
+    feed_entries,
+)
+from monitor.daemon.fetching import Done, FetchThreads, Job
+from monitor.daemon.health import failed, for_url, succeeded
 from monitor.daemon.metrics import Metrics
-from monitor.errors import DeliveryError, FetchError, InputError, MonitorError, StoreError
-from monitor.model import Entry, FeedState, Scope, Status
-from monitor.output import not_about_libya
+from monitor.errors import DeliveryError, FetchError, InputError, StoreError
+from monitor.model import FeedState, Status
 from monitor.pipeline import Pipeline
-from monitor.sources import read_feed
 from monitor.sources.http import Fetched, Fetcher
 from monitor.store import SqlStore
 
 log = logging.getLogger(__name__)
-# What limits polling as a whole (threads that cannot start): said even where each poll's own
-# log line is not (`monitor poll` prints those itself and quiets this module's log).
-limits_log = logging.getLogger(f"{__name__}.limits")
-
 # A feed that could not be claimed because the database failed is tried again this soon at most.
 CLAIM_RETRY_S = 60.0
-
-# Malloc arenas for the whole process (glibc's M_ARENA_MAX): see `_fewer_malloc_arenas`.
-MALLOC_ARENAS = 2
-_M_ARENA_MAX = -8
-
-# Entries read from one poll of a feed. Feeds list their newest first and carry tens of entries;
-# one with more is an archive or a mistake, and ingesting 100,000 entries would hold every other
-# feed up for minutes. The rest are named in the poll's line.
-MAX_ENTRIES = 1_000
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Feed:
-    name: str
-    url: str
-    schedule: Schedule
-    language: str = ""
-    scope: Scope = "general"  # what the feed covers: see `monitor.model.Scope`
-    enabled: bool = True
-
-    @property
-    def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
-
-
-def feeds_from_settings(settings: Settings) -> list[Feed]:
-    polling = settings.polling
-    return [
-        Feed(
-            name=f.name,
-            url=f.url,
-            schedule=Schedule(
-                interval_s=f.interval or polling.interval,
-                jitter_s=polling.jitter,
-                backoff_max_s=polling.backoff_max,
-                down_after_s=polling.down_after,
-            ),
-            language=f.language,
-            scope=f.scope,
-            enabled=f.enabled,
-        )
-        for f in settings.feeds
-    ]
-
-
-@dataclass(kw_only=True, slots=True)
-class PollResult:
-    """What one poll of one feed did."""
-
-    feed: str
-    outcome: str  # "ingested", "not modified", "unchanged", "failed" or "skipped"
-    entries: int = 0
-    counts: Counter[str] = field(default_factory=Counter)  # reports by status
-    not_relevant: int = 0  # new reports not about Libya
-    alerts: Counter[str] = field(default_factory=Counter)  # alerts by delivery status
-    bad_entries: int = 0
-    not_read: int = 0  # entries past MAX_ENTRIES
-    reason: str | None = None
-    elapsed_s: float = 0.0
-    next_poll_at: datetime | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome != "failed"
-
-    def line(self, now: datetime) -> str:
-        wait = ""
-        if self.next_poll_at is not None:
-            wait = f"; next in {_duration((self.next_poll_at - now).total_seconds())}"
-        if self.outcome == "failed":
-            return f"feed '{self.feed}' failed: {self.reason}{wait}"
-        if self.outcome == "skipped":
-            return f"feed '{self.feed}' skipped: {self.reason}"
-        if self.outcome != "ingested":
-            return f"feed '{self.feed}' {self.outcome} ({self.elapsed_s:.2f} s){wait}"
-        bad = f", {self.bad_entries} unreadable" if self.bad_entries else ""
-        if self.not_read:
-            bad += f", {self.not_read:,} more not read (at most {MAX_ENTRIES:,} a poll)"
-        return (
-            f"feed '{self.feed}': {self.entries} entries, {self.counts['new']} new"
-            f"{not_about_libya(self.not_relevant)}, "
-            f"{self.counts['duplicate']} duplicate, {self.counts['seen']} seen{bad} "
-            f"({self.elapsed_s:.2f} s){wait}"
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,65 +58,13 @@ class _Due:
 
 
 @dataclass(frozen=True, slots=True)
-class _Done:
-    """A fetch came back, with the document or the reason it failed."""
-
-    name: str
-    url: str
-    result: Fetched | FetchError
-    elapsed_s: float
-
-
-@dataclass(frozen=True, slots=True)
 class _Call:
     """A job to run on the driving thread."""
 
     job: Callable[[], None]
 
 
-_Event = _Due | _Done | _Call
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """A fetch for a fetch thread: the feed, and what the last answer said to ask again with."""
-
-    name: str
-    url: str
-    etag: str | None
-    last_modified: str | None
-
-
-def feed_entries(
-    name: str, body: bytes, content_type: str, scope: Scope = "general"
-) -> tuple[list[Entry | InputError], int]:
-    """The entries of feed `name`'s document (`body`, served as `content_type`), in the feed's
-    `scope`: the first MAX_ENTRIES of them, and how many more it holds, which are not read.
-
-    Raises InputError naming the feed when the document is no feed, or one refused; its reason
-    ends with the content type and the size.
-    """
-    ref = f"feed '{name}'"
-    entries: list[Entry | InputError] = []
-    more = 0
-    for item in read_feed(body, ref, source=name, scope=scope):
-        if isinstance(item, InputError) and item.ref == ref:
-            kind = content_type.split(";")[0].strip() or "no content type"
-            raise InputError(ref, f"{item.reason} ({kind}, {len(body):,} bytes)")
-        if len(entries) < MAX_ENTRIES:
-            entries.append(item)
-        else:
-            more += 1
-    return entries, more
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+_Event = _Due | Done | _Call
 
 
 class Poller:
@@ -251,13 +112,7 @@ class Poller:
         self._in_flight: dict[str, str] = {}  # feed name -> host
         self._host_busy: Counter[str] = Counter()
         self._stopping = False
-        # Fetch threads start as fetches need them, up to `concurrency`, and wait for the next
-        # fetch on `_jobs`. Daemon threads: a process told to stop does not wait out a fetch
-        # (a thread pool's threads are joined at exit, which would hold a SIGTERM for as long
-        # as a fetch's timeout); a fetch cut short is polled again on start.
-        _fewer_malloc_arenas()
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
-        self._threads: list[threading.Thread] = []
+        self._threads = FetchThreads(fetcher, self._events.put)
         self._update_failing()
 
     # --- called from any thread ----------------------------------------------------------------
@@ -292,8 +147,7 @@ class Poller:
 
     def close(self) -> None:
         """Let the fetch threads end once their fetches do."""
-        for _ in self._threads:
-            self._jobs.put(None)
+        self._threads.close()
 
     def step(self, timeout: float | None = None) -> bool:
         """Handle one event, waiting up to `timeout` seconds for it. False when none came."""
@@ -304,7 +158,7 @@ class Poller:
         match event:
             case _Due(name, force):
                 self._due(name, force)
-            case _Done(name, url, result, elapsed_s):
+            case Done(name, url, result, elapsed_s):
                 self._fetched(name, url, result, elapsed_s)
             case _Call(job) if not self._stopping:
                 job()
@@ -356,35 +210,10 @@ class Poller:
             state = for_url(claimed, name, feed.url)
             self._in_flight[name] = feed.host
             self._host_busy[feed.host] += 1
-            self._submit(name, feed.url, state.etag, state.last_modified)
-
-    def _submit(self, name: str, url: str, etag: str | None, last_modified: str | None) -> None:
-        """Hand the fetch to a thread, starting one when every thread has a fetch. When no
-        more can start (an address-space or thread limit: `ulimit -v`, `ulimit -u`), the fetch
-        waits for a running thread and fewer fetches run at once; when none can start at all,
-        nothing can be polled, and MonitorError says why."""
-        self._jobs.put(_Job(name, url, etag, last_modified))
-        if len(self._in_flight) <= len(self._threads):
-            return
-        thread = threading.Thread(
-            target=self._work, name=f"fetch-{len(self._threads)}", daemon=True
-        )
-        try:
-            thread.start()
-        except RuntimeError as e:
-            if not self._threads:
-                raise MonitorError(
-                    f"cannot start a thread to fetch feeds ({e}): the process's address-space "
-                    "or thread limit (ulimit -v, ulimit -u) is too low"
-                ) from None
-            self.concurrency = len(self._threads)
-            limits_log.warning(
-                "cannot start another fetch thread (%s); fetching %d feed(s) at a time",
-                e,
-                self.concurrency,
-            )
-            return
-        self._threads.append(thread)
+            job = Job(name, feed.url, state.etag, state.last_modified)
+            most = self._threads.run(job, busy=len(self._in_flight))
+            if most is not None:
+                self.concurrency = most
 
     def _claim(self, feed: Feed, force: bool) -> FeedState | None:
         """Claim the feed in the store for this replica's poll: its state as stored when the
@@ -404,7 +233,7 @@ class Poller:
             # The database's fault, not the feed's: no back-off, the feed's own interval (at
             # most a minute), so that polling resumes soon after the database does.
             retry_s = min(CLAIM_RETRY_S, feed.schedule.interval_s)
-            log.error("%s; tried again in %s", e, _duration(retry_s))
+            log.error("%s; tried again in %s", e, duration(retry_s))
             self.on_next(feed.name, now + timedelta(seconds=retry_s))
             self.on_polled(PollResult(feed=feed.name, outcome="skipped", reason=str(e)))
             return None
@@ -436,22 +265,6 @@ class Poller:
             if not self._stopping:
                 self._start_waiting()
 
-    # --- a fetch thread --------------------------------------------------------------------------
-
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            started = self.fetcher.monotonic()
-            try:
-                result: Fetched | FetchError = self.fetcher.fetch(
-                    job.url, etag=job.etag, last_modified=job.last_modified
-                )
-            except FetchError as e:
-                result = e
-            except Exception as e:  # a bug must not kill the thread or lose the feed
-                log.exception("fetching feed '%s' raised", job.name)
-                result = FetchError(job.url, f"unexpected {type(e).__name__}: {e}")
-            self._events.put(_Done(job.name, job.url, result, self.fetcher.monotonic() - started))
-
     # --- ingesting -------------------------------------------------------------------------------
 
     def _ingest(self, feed: Feed, result: Fetched | FetchError, elapsed_s: float) -> None:
@@ -466,7 +279,7 @@ class Poller:
             # conditional GET stay as they were (so that the whole feed is fetched again), and
             # it is polled again as soon as a failed claim would be, without backing off.
             retry_s = min(CLAIM_RETRY_S, feed.schedule.interval_s)
-            log.error("feed '%s': %s; it is fetched again in %s", feed.name, e, _duration(retry_s))
+            log.error("feed '%s': %s; it is fetched again in %s", feed.name, e, duration(retry_s))
             self.metrics.store_errors.inc()
             poll.outcome, poll.reason = "failed", f"database failed: {e}"
             new_state = replace(
@@ -575,16 +388,3 @@ class Poller:
 def _replace_alerted(new: FeedState, old: FeedState) -> FeedState:
     """A notice that could not be sent is tried again at the next poll."""
     return replace(new, down_alerted=old.down_alerted)
-
-
-def _fewer_malloc_arenas() -> None:
-    """Two malloc arenas for the process instead of one for each thread that allocates. glibc
-    reserves 64 MB of address space for each arena: with 16 fetch threads, a process under a
-    1 GB address-space limit (`ulimit -v`, as some hosts set) could not start them. The fetch
-    threads mostly wait on the network, so they hardly contend for two. Nothing happens where
-    the C library has no `mallopt` (not glibc)."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
