@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Protocol
 
-from monitor.dedup import ExactMatch, Fingerprint, Identity
+from monitor.dedup import DedupReads, Fingerprint
 from monitor.model import (
     AlertIntent,
     AlertStatus,
@@ -23,23 +22,9 @@ from monitor.store.sql import Added
 from monitor.story import Signature, StoryCandidate
 
 
-class Store(Protocol):
+class Store(DedupReads, Protocol):
     @property
     def shared(self) -> bool: ...
-
-    def find_exact(self, fp: Identity) -> ExactMatch | None: ...
-
-    def find_exact_many(self, fps: Sequence[Identity]) -> list[ExactMatch | None]: ...
-
-    def window_start(self, since: datetime) -> int: ...
-
-    def filed_keys(self, *, after_id: int, limit: int) -> list[tuple[int, bytes]]: ...
-
-    def originals_text(
-        self, report_ids: Sequence[int]
-    ) -> list[tuple[int, str, str, int | None]]: ...
-
-    def recent_texts(self, source: str, limit: int) -> list[str]: ...
 
     def story_candidates(
         self, keys: Sequence[str], *, first_day: int, last_day: int, limit: int
