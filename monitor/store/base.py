@@ -1,15 +1,19 @@
-"""The store as the pipeline uses it. `SqlStore` is the implementation."""
+"""The store as the pipeline uses it, and the values it gets back. `SqlStore` is the
+implementation."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from monitor.dedup import DedupReads, Fingerprint
 from monitor.model import (
     AlertIntent,
     AlertStatus,
+    FeedState,
     Place,
     Relevance,
     Report,
@@ -18,8 +22,34 @@ from monitor.model import (
     Tag,
     Verdict,
 )
-from monitor.store.sql import Added
 from monitor.story import Signature, StoryCandidate
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Added:
+    """What `add` stored: the report's id and its alerts' ids."""
+
+    report_id: int
+    story_id: int
+    alert_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Claim:
+    """What `claim_feed` got: whether the poll is this replica's, and the feed's stored state."""
+
+    granted: bool
+    state: FeedState
+    held_until: datetime | None  # when another replica's claim ends, if it holds one
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Pruned:
+    """What `prune` removed, by kind."""
+
+    reports: int
+    dedup_keys: int
+    story_keys: int
 
 
 class Store(DedupReads, Protocol):
