@@ -34,7 +34,7 @@ from monitor.pipeline import (
 )
 from monitor.replay import plan, replay
 from monitor.sources import InputFile, Skipped
-from monitor.store import SqlStore
+from monitor.store import SqlStore, Store
 from monitor.store.lock import single_writer
 from monitor.tag import Tagger, Watchlist, load_watchlist
 
@@ -252,7 +252,7 @@ def replay_command(
         sys.exit(1)
 
 
-def drain(store: SqlStore, notifier: Notifier, slack: SlackSettings) -> dict[str, int]:
+def drain(store: Store, notifier: Notifier, slack: SlackSettings) -> dict[str, int]:
     """Send the queued alerts, waiting on Slack's failures up to `slack.replay_wait`; what is
     still pending then is left for `monitor run`. The counts by outcome."""
     deadline = time.monotonic() + slack.replay_wait

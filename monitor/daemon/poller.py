@@ -40,7 +40,7 @@ from monitor.output import not_about_libya
 from monitor.pipeline import Pipeline
 from monitor.sources import read_feed
 from monitor.sources.http import Fetched, Fetcher
-from monitor.store import SqlStore
+from monitor.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class Poller:
     def __init__(
         self,
         *,
-        store: SqlStore,
+        store: Store,
         pipeline: Pipeline,
         fetcher: Fetcher,
         feeds: Iterable[Feed],

@@ -1,5 +1,9 @@
-"""The store as the pipeline uses it, and the values it gets back. `SqlStore` is the
-implementation."""
+"""The store as its callers use it: `Store`, every method the pipeline, the dispatcher, the
+daemon and the command line call, and the values they get back. `SqlStore` is the
+implementation; callers that are handed a store are typed against this Protocol.
+
+Every method raises StoreError when the database fails.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,11 @@ from monitor.model import (
     AlertStatus,
     FeedState,
     Place,
+    Reading,
     Relevance,
     Report,
+    Scope,
+    Status,
     StoredAlert,
     StoredReport,
     Tag,
@@ -53,12 +60,29 @@ class Pruned:
 
 
 class Store(DedupReads, Protocol):
+    """Reports, tags, dedup relations, feeds and the alert outbox, with dedup's reads
+    (`DedupReads`). What each method does is said where `SqlStore` writes it: `session`
+    (transactions), `lookups`, `reports`, `outbox`, `feeds` and `housekeeping`."""
+
+    @property
+    def name(self) -> str: ...
+
     @property
     def shared(self) -> bool: ...
+
+    # --- transactions --------------------------------------------------------------------------
+
+    def batch(self) -> AbstractContextManager[None]: ...
+
+    def reserve_ids(self, count: int) -> None: ...
+
+    # --- lookups, besides dedup's --------------------------------------------------------------
 
     def story_candidates(
         self, keys: Sequence[str], *, first_day: int, last_day: int, limit: int
     ) -> list[StoryCandidate]: ...
+
+    # --- reports -------------------------------------------------------------------------------
 
     def add(
         self,
@@ -78,15 +102,36 @@ class Store(DedupReads, Protocol):
 
     def get(self, report_id: int) -> StoredReport | None: ...
 
+    def query(
+        self,
+        *,
+        actor: str | None = None,
+        place: str | None = None,
+        since: datetime | None = None,
+        status: Status | None = None,
+        relevant: bool | None = None,
+        limit: int | None = None,
+    ) -> list[StoredReport]: ...
+
+    def count(self) -> int: ...
+
+    def count_unread(self, *, every: bool = False) -> int: ...
+
+    def unread(
+        self, *, after_id: int, limit: int, every: bool = False
+    ) -> list[tuple[int, Report, Scope | None]]: ...
+
+    def save_readings(self, readings: Sequence[tuple[int, Reading]]) -> None: ...
+
+    # --- the outbox ----------------------------------------------------------------------------
+
+    def lead_dispatch(self) -> bool: ...
+
     def pending_alerts(self, limit: int | None = None) -> list[StoredAlert]: ...
 
     def alerts_of(self, report_id: int) -> list[StoredAlert]: ...
 
     def alerts_of_reports(self, report_ids: Sequence[int]) -> dict[int, list[StoredAlert]]: ...
-
-    def batch(self) -> AbstractContextManager[None]: ...
-
-    def reserve_ids(self, count: int) -> None: ...
 
     def mark_alert(
         self,
@@ -104,3 +149,27 @@ class Store(DedupReads, Protocol):
     def channel_id_of(self, channel: str) -> str | None: ...
 
     def thread_of(self, story_id: int, channel: str, before_alert: int) -> str | None: ...
+
+    def recent_alerts(
+        self, *, status: AlertStatus | None = None, limit: int = 50
+    ) -> list[StoredAlert]: ...
+
+    def requeue_failed(self, alert_ids: Sequence[int] = ()) -> int: ...
+
+    def alerts_with_status(self, status: AlertStatus) -> int: ...
+
+    # --- feeds ---------------------------------------------------------------------------------
+
+    def feed_states(self) -> dict[str, FeedState]: ...
+
+    def claim_feed(
+        self, *, name: str, url: str, owner: str, now: datetime, lease_s: float, force: bool
+    ) -> Claim: ...
+
+    def save_feed_state(self, state: FeedState) -> None: ...
+
+    # --- housekeeping --------------------------------------------------------------------------
+
+    def prune(
+        self, *, window_start_id: int, first_day: int, keep_after: datetime | None
+    ) -> Pruned: ...
