@@ -1,44 +1,24 @@
 """The pipeline: sources -> normalize -> dedup -> tag -> story -> store -> alert.
 
-`Pipeline.process_many` is what every driver (replay, and later the daemon) calls with the
-entries it has at hand, and `process` with one. The decisions are pure functions of their inputs
-(`to_report`, `fingerprint`, `decide`, `Tagger.tag`, `signature`, `choose`, `route`); the side
-effects are at the edges: reads for exact keys, for the retrieval index and the originals it
-points to, and for the stories of nearby days; one transaction for each group of reports, with
-their alerts, keys and signatures; then the outbox is delivered.
+`Pipeline.process_many` is what every driver (replay, the daemon) calls with the entries it has
+at hand, and `process` with one. The pipeline only sequences the stages and holds the
+transaction; the decisions are pure functions of their inputs (`to_report`, the dedup stage's
+`fingerprint` and `decide`, `Tagger.tag`, `signature`, `choose`, `route`), and the side effects
+are at the edges: the dedup stage's reads (exact keys, the retrieval index, the originals it
+points to), the reads for the stories of nearby days, one transaction for each group of reports,
+with their alerts, keys and signatures, and then the outbox is delivered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 from itertools import islice
 
 from monitor.alert import Notifier, Rule, deliver_pending, route
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
-from monitor.dedup import (
-    DEFAULT_POLICY,
-    Boilerplate,
-    Candidate,
-    DedupPolicy,
-    ExactMatch,
-    Fingerprint,
-    Identity,
-    KeyIndex,
-    Paragraphs,
-    body_words,
-    decide,
-    encode_words,
-    fingerprint,
-    identity,
-    identity_keys,
-    kept_words,
-    paragraph_words,
-    rank,
-    seen,
-)
+from monitor.dedup import DEFAULT_POLICY, Deduper, DedupPolicy, ExactMatch, Item, item_of, seen
 from monitor.errors import ConfigError, InputError
 from monitor.model import (
     Entry,
@@ -60,9 +40,6 @@ from monitor.tag import Tagger, Watchlist
 
 # Places too wide to say where an event happened: they never make two reports one story.
 BROAD_PLACE_KINDS = frozenset({"country", "region"})
-WINDOW_REFRESH = timedelta(minutes=10)
-# Originals' retrieval keys are read from the store this many reports at a time.
-INDEX_READ_ROWS = 5_000
 # Entries handed over together (a replay, a feed's poll) are stored in transactions of this many:
 # each commit writes the pages it changed, and the reports of one group share most of theirs
 # (the ends of the indexes they extend), so a group costs little more to commit than one
@@ -132,13 +109,11 @@ def broad_places(watchlist: Watchlist) -> frozenset[str]:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Prepared:
     """What an entry becomes before the store is asked anything that must be decided under its
-    lock: the report, its words and identity, and, on a shared store, its tags."""
+    lock: the report with its words and identity (`item`), and, on a shared store, its tags."""
 
     entry: Entry
-    report: Report
+    item: Item
     warnings: tuple[str, ...]
-    paragraphs: Paragraphs
-    known: Identity
     reading: Reading | None = None
 
 
@@ -146,9 +121,9 @@ class Pipeline:
     """Runs entries through every stage against one store.
 
     `notifier` None leaves alerts pending in the outbox (a dry run, or a driver that delivers
-    them itself). What the pipeline keeps in memory (each source's boilerplate, the start of the
-    dedup window) is a cache of the store; everything dedup and stories need is in the store,
-    written with each report, so a restarted process carries on where the last one stopped.
+    them itself). What the pipeline keeps in memory (the dedup stage's index, boilerplate and
+    window) is a cache of the store; everything dedup and stories need is in the store, written
+    with each report, so a restarted process carries on where the last one stopped.
     """
 
     def __init__(
@@ -166,19 +141,11 @@ class Pipeline:
         self.tagger = tagger
         self.rules = tuple(rules)
         self.notifier = notifier
-        self.policy = policy
         self.story_policy = story_policy
         self.clock = clock
-        self.boilerplate = Boilerplate(
-            store.recent_texts,
-            recent=policy.boilerplate_recent,
-            min_reports=policy.boilerplate_reports,
-            min_share=policy.boilerplate_share,
-        )
+        self.dedup = Deduper(store, policy=policy, clock=clock)
         self.broad_places = broad_places(tagger.watchlist)
-        self.index = KeyIndex()
-        self._window: tuple[datetime, int] | None = None
-        self._sync_index()
+        self.dedup.sync()
 
     def reconfigure(
         self, *, tagger: Tagger, rules: Sequence[Rule], story_policy: StoryPolicy
@@ -189,62 +156,6 @@ class Pipeline:
         self.rules = tuple(rules)
         self.story_policy = story_policy
         self.broad_places = broad_places(tagger.watchlist)
-
-    def _window_start(self) -> int:
-        """The first report id inside the dedup window, looked up again every few minutes."""
-        now = self.clock()
-        if self._window is None or now - self._window[0] > WINDOW_REFRESH:
-            since = now - timedelta(days=self.policy.window_days)
-            self._window = (now, self.store.window_start(since))
-        return self._window[1]
-
-    def _sync_index(self) -> None:
-        """Bring the retrieval index up to date with the store: leave out what fell out of the
-        window, file the originals stored since (by this process or any other), reading the
-        whole window the first time. Reports are read in id order from the highest one filed,
-        which assumes ids become visible in increasing order: true of SQLite, whose writers
-        take turns, and of PostgreSQL, where groups are stored one at a time under a lock."""
-        start = self._window_start()
-        self.index.forget_before(start)
-        after = max(self.index.last_id, start - 1)
-        while True:
-            rows = self.store.filed_keys(after_id=after, limit=INDEX_READ_ROWS)
-            self.index.add_rows(rows)
-            if len(rows) < INDEX_READ_ROWS:
-                return
-            after = rows[-1][0]
-
-    def _candidates(
-        self, fp: Fingerprint, paragraphs: Paragraphs
-    ) -> tuple[list[Candidate], list[int]]:
-        """The originals worth comparing with `fp`, and the keys of `fp` that are not common
-        (held by fewer than `key_postings` originals of the window): those it is filed under if
-        it is new. Common keys (stock phrases) are no evidence."""
-        postings, common = self.index.postings(fp.keys, common_at=self.policy.key_postings)
-        rare = [k for k in fp.keys if k not in common]
-        shared: dict[int, int] = {}
-        for ids in postings.values():
-            for report_id in ids:
-                shared[report_id] = shared.get(report_id, 0) + 1
-        chosen = rank(len(rare), shared, self.index.key_counts, self.policy)
-        mine = self.boilerplate.of(fp.source)
-        candidates = []
-        for report_id, source, text_of, story_id in self.store.originals_text(chosen):
-            # Both texts leave out what either source repeats, so that a footer or byline
-            # that only one of them carries cannot make a copy look different.
-            theirs = self.boilerplate.of(source)
-            both = mine | theirs
-            candidates.append(
-                Candidate(
-                    report_id=report_id,
-                    words=encode_words(body_words(text_of, both)),
-                    story_id=story_id,
-                    own_words=(
-                        None if theirs <= mine else encode_words(kept_words(paragraphs, both))
-                    ),
-                )
-            )
-        return candidates, rare
 
     def process(self, entry: Entry) -> Outcome:
         """Normalize, dedup, tag, group, store and alert one entry.
@@ -280,26 +191,20 @@ class Pipeline:
             with self.store.batch():
                 # What others stored is read once a group, once it holds the store's lock; the
                 # group's own originals are filed as they are stored.
-                self._sync_index()
-                # The group's exact matches are read at once. An entry that shares a key with
-                # one stored earlier in the group asks again, as that one is not among them.
-                matches = self.store.find_exact_many(
-                    [item.known for item in ready if isinstance(item, _Prepared)]
+                self.dedup.sync()
+                matches = self.dedup.exact_matches(
+                    [p.item.identity for p in ready if isinstance(p, _Prepared)]
                 )
-                self.store.reserve_ids(matches.count(None))
-                pending = iter(matches)
-                taken: set[tuple[str, ...]] = set()
-                for item in ready:
-                    if isinstance(item, InputError):
-                        results.append(item)
+                self.store.reserve_ids(matches.unmatched)
+                for prepared in ready:
+                    if isinstance(prepared, InputError):
+                        results.append(prepared)
                         continue
-                    entry = item.entry
-                    keys = identity_keys(item.known)
-                    found = next(pending)
-                    exact = self.store.find_exact(item.known) if keys & taken else found
-                    outcome = self._ingest(item, exact)
-                    if exact is None:
-                        taken |= keys
+                    exact = matches.of(prepared.item.identity)
+                    if exact is not None:
+                        results.append(self._seen(prepared, exact))
+                        continue
+                    outcome = self._ingest(prepared)
                     results.append(outcome)
                     if outcome.alert_ids:
                         stored[outcome.report_id] = StoredReport(
@@ -309,14 +214,14 @@ class Pipeline:
                             duplicate_of=outcome.verdict.duplicate_of,
                             story_id=outcome.story_id,
                             tags=outcome.tags,
-                            input_ref=entry.ref,
+                            input_ref=prepared.entry.ref,
                             relevance=outcome.relevance,
                             place=outcome.place,
                         )
         except BaseException:
             # What is cached of the rolled-back reports (their keys, their paragraphs) goes;
             # it is read again from the store.
-            self._forget()
+            self.dedup.forget()
             raise
         if not stored:
             return results
@@ -330,11 +235,6 @@ class Pipeline:
             for r in results
         ]
 
-    def _forget(self) -> None:
-        self.index = KeyIndex()
-        self.boilerplate.forget()
-        self._window = None
-
     def _prepare_all(self, group: Sequence[Entry | InputError]) -> list[_Prepared | InputError]:
         """`_prepare` each entry; on a shared store, tag those the store does not hold already
         (asked in one statement)."""
@@ -342,13 +242,14 @@ class Pipeline:
         if not self.store.shared:
             return ready
         held = iter(
-            self.store.find_exact_many([i.known for i in ready if isinstance(i, _Prepared)])
+            self.store.find_exact_many([p.item.identity for p in ready if isinstance(p, _Prepared)])
         )
         tagged: list[_Prepared | InputError] = []
-        for item in ready:
-            if isinstance(item, _Prepared) and next(held) is None:
-                item = replace(item, reading=self.tagger.read(item.report, item.entry.scope))
-            tagged.append(item)
+        for prepared in ready:
+            if isinstance(prepared, _Prepared) and next(held) is None:
+                reading = self.tagger.read(prepared.item.report, prepared.entry.scope)
+                prepared = replace(prepared, reading=reading)
+            tagged.append(prepared)
         return tagged
 
     def _prepare(self, entry: Entry) -> _Prepared | InputError:
@@ -367,64 +268,44 @@ class Pipeline:
                 warnings.append(
                     f"published date {given!r} is more than a day ahead, kept without one"
                 )
-        paragraphs = paragraph_words(report.text)
-        return _Prepared(
-            entry=entry,
-            report=report,
-            warnings=tuple(warnings),
-            paragraphs=paragraphs,
-            known=identity(report, paragraphs),
+        return _Prepared(entry=entry, item=item_of(report), warnings=tuple(warnings))
+
+    def _seen(self, prepared: _Prepared, exact: ExactMatch) -> Outcome:
+        """The outcome of an entry that is the stored report `exact`: nothing is stored."""
+        verdict = seen(exact)
+        # The stored report's tags, relevance and place, so that a seen entry says what is
+        # known of it whatever was stored before.
+        known_report = self.store.get(exact.report_id)
+        return Outcome(
+            ref=prepared.entry.ref,
+            report_id=exact.report_id,
+            report=prepared.item.report,
+            verdict=verdict,
+            story_id=verdict.story_id,
+            tags=known_report.tags if known_report else (),
+            alerts=(),
+            warnings=prepared.warnings,
+            relevance=known_report.relevance if known_report else None,
+            place=known_report.place if known_report else None,
         )
 
-    def _ingest(self, prepared: _Prepared, exact: ExactMatch | None) -> Outcome:
-        """Dedup, tag, group and store one prepared entry, inside the group's transaction;
-        `exact` is the stored report it is the same item as, if any."""
-        entry, report, paragraphs, known = (
-            prepared.entry,
-            prepared.report,
-            prepared.paragraphs,
-            prepared.known,
-        )
-        warnings = list(prepared.warnings)
-        if exact is not None:
-            verdict = seen(exact)
-            # The stored report's tags, relevance and place, so that a seen entry says what
-            # is known of it whatever was stored before.
-            known_report = self.store.get(exact.report_id)
-            return Outcome(
-                ref=entry.ref,
-                report_id=exact.report_id,
-                report=report,
-                verdict=verdict,
-                story_id=verdict.story_id,
-                tags=known_report.tags if known_report else (),
-                alerts=(),
-                warnings=tuple(warnings),
-                relevance=known_report.relevance if known_report else None,
-                place=known_report.place if known_report else None,
-            )
-        boilerplate = self.boilerplate.of(report.source)
-        fp = fingerprint(
-            report,
-            boilerplate,
-            sampling=self.policy.sampling,
-            head=self.policy.head,
-            known=known,
-            paragraphs_=paragraphs,
-        )
-        candidates, rare = self._candidates(fp, paragraphs)
-        verdict = decide(fp, candidates, self.policy)
+    def _ingest(self, prepared: _Prepared) -> Outcome:
+        """Dedup, tag, group and store one prepared entry the store does not hold already,
+        inside the group's transaction."""
+        entry, item = prepared.entry, prepared.item
+        report = item.report
+        judged = self.dedup.judge(item)
+        verdict = judged.verdict
         reading = prepared.reading or self.tagger.read(report, entry.scope)
         tags = reading.tags
         sig = None
-        keys: list[int] = []
         story_id = verdict.story_id
         if verdict.status is Status.NEW:
             sig = signature(
                 report,
                 tags,
                 broad=self.broad_places,
-                boilerplate=boilerplate,
+                boilerplate=judged.boilerplate,
                 policy=self.story_policy,
             )
             nearby = self.store.story_candidates(
@@ -434,25 +315,21 @@ class Pipeline:
                 limit=self.story_policy.max_candidates,
             )
             story_id = choose(sig, nearby, self.story_policy)
-            keys = rare
         intents = route(report, verdict, reading, self.rules, now=self.clock())
         added = self.store.add(
             report=report,
-            fingerprint=fp,
+            fingerprint=judged.fingerprint,
             verdict=verdict,
             tags=tags,
             alerts=intents,
             input_ref=entry.ref,
-            keys=keys,
+            keys=judged.keys,
             signature=sig,
             story_id=story_id,
             relevance=reading.relevance,
             place=reading.place,
         )
-        if verdict.status is Status.NEW:
-            if keys:
-                self.index.add(added.report_id, keys)
-            self.boilerplate.learn(report.source, report.text, paragraphs)
+        self.dedup.stored(added.report_id, item, judged)
         return Outcome(
             ref=entry.ref,
             report_id=added.report_id,
@@ -462,7 +339,7 @@ class Pipeline:
             tags=tags,
             alerts=(),
             alert_ids=added.alert_ids,
-            warnings=tuple(warnings),
+            warnings=prepared.warnings,
             relevance=reading.relevance,
             place=reading.place,
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from monitor.errors import StoreError
 from monitor.model import Reading, Report, Scope
-from monitor.store import SqlStore
+from monitor.store import Store
 
 # Reports read and stored in one transaction: a failure loses at most this much work, and
 # the tags of this many reports (about 60 each) are a few MB in memory.
@@ -42,7 +42,7 @@ class RetagSummary:
 
 
 def retag(
-    store: SqlStore,
+    store: Store,
     read: Reader,
     scopes: Mapping[str, Scope],
     *,

@@ -70,6 +70,7 @@ from monitor.config import CONFIG_FILE, default_config_dir, load_settings  # noq
 from monitor.dedup import (  # noqa: E402
     Boilerplate,
     Candidate,
+    Deduper,
     Fingerprint,
     Paragraphs,
     body_words,
@@ -270,12 +271,12 @@ def fill(db: str, first: int, count: int, per_day: int, seed: int) -> dict[str, 
     return {"filled": done, "seconds": time.perf_counter() - started}
 
 
-class BruteForce(Pipeline):
+class BruteForce(Deduper):
     """The design this one replaced: every stored original's words in memory, all compared."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        rows = self.store._read(  # type: ignore[attr-defined]
+        rows = self.reads._read(  # type: ignore[attr-defined]
             select(ReportRow.id, ReportRow.source, ReportRow.text).where(
                 ReportRow.status == Status.NEW.value
             )
@@ -300,23 +301,10 @@ def measure(
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     items = _items(first, count, per_day, seed)
     clock = StreamClock()
+    clock.now = items[0].published  # the process starts when the stream gets there
+    pipeline, store = _pipeline(db, clock, NullNotifier())
     if brute:
-        loaded = load_settings(default_config_dir() / CONFIG_FILE, env={}).settings
-        watchlist = load_watchlist(Path(loaded.watchlist.actors), loaded.watchlist.places_files)
-        store = SqlStore.open(db, clock=clock)
-        clock.now = items[0].published
-        pipeline: Pipeline = BruteForce(
-            store=store,
-            tagger=Tagger(watchlist),
-            rules=[Rule(name="watchlist", channel="#bench")],
-            notifier=NullNotifier(),
-            policy=loaded.dedup,
-            story_policy=loaded.stories,
-            clock=clock,
-        )
-    else:
-        clock.now = items[0].published  # the process starts when the stream gets there
-        pipeline, store = _pipeline(db, clock, NullNotifier())
+        pipeline.dedup = BruteForce(store, policy=pipeline.dedup.policy, clock=clock)
     outcomes: list[tuple[Any, ...]] = []
 
     def record(outcome: Any) -> None:

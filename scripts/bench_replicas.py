@@ -53,7 +53,7 @@ def _replica(db: str, first: int, count: int, share: int, shares: int, per_day: 
 
     with store:
         # The window is read before the clock starts, as a running replica has it.
-        pipeline._sync_index()
+        pipeline.dedup.sync()
         start.wait()
         began = time.perf_counter()
         stored = sum(1 for _ in pipeline.process_many(entries()))

@@ -18,8 +18,7 @@ from monitor.config import load_settings
 from monitor.errors import StoreError
 from monitor.model import Reading, Report, Scope
 from monitor.retag import retag
-from monitor.store import SqlStore, migrate
-from monitor.store.sql import create_store_engine
+from monitor.store import SqlStore, create_store_engine, migrate
 from monitor.tag import Tagger, Watchlist
 from tests.conftest import SEEDS, run_monitor
 

@@ -75,7 +75,7 @@ def test_each_pipeline_learns_what_another_one_stored(
     with SqlStore.open(db_url, clock=clock) as first, SqlStore.open(db_url, clock=clock) as second:
         daemon = _pipeline(first, tagger, clock)
         replaying = _pipeline(second, tagger, clock)
-        assert len(daemon.index) == len(replaying.index) == 0
+        assert len(daemon.dedup.index) == len(replaying.dedup.index) == 0
         original = replaying.process(seeds[1])
         outcome = daemon.process(copy)
         assert outcome.verdict.status is Status.DUPLICATE
@@ -246,7 +246,7 @@ def test_learned_boilerplate_neither_joins_distinct_reports_nor_hides_a_copy(
         for body in BODIES[:3]:
             assert process(pipeline, "blog", _with(FOOTER_A, body)) is Status.NEW
             assert process(pipeline, "wire", _with(FOOTER_B, body + " wire")) is Status.NEW
-        assert len(pipeline.boilerplate.of("blog")) == 1
+        assert len(pipeline.dedup.boilerplate.of("blog")) == 1
     # A new process learns the same from the store. Without it, the long footer would make the
     # next blog report a near-duplicate of the first, and the wire's copy of it new.
     with SqlStore.open(db_url, clock=clock) as store:

@@ -19,7 +19,7 @@ from monitor.config import SlackSettings, load_settings
 from monitor.errors import DeliveryError
 from monitor.model import AlertStatus
 from monitor.output import shorten
-from monitor.store import SqlStore
+from monitor.store import SqlStore, Store
 
 
 @click.group("alerts", invoke_without_command=True)
@@ -127,7 +127,7 @@ def slack_test_command(config_file: Path | None, db_url: str | None, channel: st
     err(f"test message posted to {target}")
 
 
-def drain(store: SqlStore, notifier: Notifier, slack: SlackSettings) -> dict[str, int]:
+def drain(store: Store, notifier: Notifier, slack: SlackSettings) -> dict[str, int]:
     """Send the queued alerts, waiting on Slack's failures up to `slack.replay_wait`; what is
     still pending then is left for `monitor run`. The counts by outcome."""
     deadline = time.monotonic() + slack.replay_wait

@@ -15,8 +15,7 @@ from monitor.cli.options import NoProgress, config_options, err
 from monitor.config import LoadedSettings, load_settings
 from monitor.errors import StoreError
 from monitor.retag import RetagSummary, retag
-from monitor.store import SqlStore, migrate
-from monitor.store.sql import create_store_engine
+from monitor.store import SqlStore, create_store_engine, migrate
 from monitor.tag import Tagger
 
 # Show a progress bar when at least this many reports are to be read and stderr is a terminal.

@@ -42,7 +42,7 @@ from monitor.errors import DeliveryError, FetchError, InputError, StoreError
 from monitor.model import FeedState, Status
 from monitor.pipeline import Pipeline
 from monitor.sources.http import Fetched, Fetcher
-from monitor.store import SqlStore
+from monitor.store import Store
 
 log = logging.getLogger(__name__)
 # A feed that could not be claimed because the database failed is tried again this soon at most.
@@ -73,7 +73,7 @@ class Poller:
     def __init__(
         self,
         *,
-        store: SqlStore,
+        store: Store,
         pipeline: Pipeline,
         fetcher: Fetcher,
         feeds: Iterable[Feed],

@@ -1,6 +1,7 @@
 """Dedup: is a report an item we hold already (`seen`), a copy of a stored original
 (`duplicate`), or `new`? Exact keys first, then near-duplicates found through retrieval keys and
-verified word by word, with each source's boilerplate left out."""
+verified word by word, with each source's boilerplate left out. `Deduper` is the stage; the rest
+are its pure parts."""
 
 from monitor.dedup.boilerplate import Boilerplate
 from monitor.dedup.decide import (
@@ -27,17 +28,23 @@ from monitor.dedup.fingerprint import (
     paragraph_words,
 )
 from monitor.dedup.index import KeyIndex, decode_keys, encode_keys
+from monitor.dedup.stage import Deduper, DedupReads, ExactMatches, Item, Judgement, item_of
 
 __all__ = [
     "DEFAULT_POLICY",
     "Boilerplate",
     "Candidate",
     "DedupPolicy",
+    "DedupReads",
+    "Deduper",
     "ExactMatch",
+    "ExactMatches",
     "KeyIndex",
     "Paragraphs",
     "Fingerprint",
     "Identity",
+    "Item",
+    "Judgement",
     "body_words",
     "canonical_url",
     "containment",
@@ -48,6 +55,7 @@ __all__ = [
     "fingerprint",
     "identity",
     "identity_keys",
+    "item_of",
     "kept_words",
     "paragraph_words",
     "rank",

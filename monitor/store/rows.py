@@ -1,19 +1,27 @@
-"""A report as rows: what the store writes for it, and the domain types it reads back."""
+"""The store's rows: what it writes for a report, and every domain type it reads back (a
+report, its tags, an alert, a feed's state, a story candidate, an exact match), in one place.
+
+Rows read through SQLAlchemy are read by column name; the hot path's rows (see
+`monitor.store.driver`) come as tuples of the columns its statement names, in that order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from monitor.dedup import Fingerprint, encode_keys
+from monitor.dedup import ExactMatch, Fingerprint, Identity, encode_keys
 from monitor.model import (
+    AlertStatus,
     Evidence,
+    FeedState,
     Place,
     Relevance,
     Report,
     Status,
+    StoredAlert,
     StoredReport,
     Tag,
     TagKind,
@@ -26,7 +34,13 @@ from monitor.store.schema import (
     StoryKeyRow,
     TagRow,
 )
-from monitor.story import Signature
+from monitor.story import Signature, StoryCandidate
+
+# The columns of an alert as `alert_of` reads them, in its order.
+ALERT_COLUMNS = (
+    "id, report_id, channel, rule, status, created_at, sent_at, error,"
+    " attempts, ts, thread_ts, channel_id, claimed_at"
+)
 
 
 def encode_signature(signature: Signature) -> str:
@@ -239,3 +253,50 @@ def stored_report(row: Any, tags: Sequence[Tag]) -> StoredReport:
         relevance=relevance_of(row.relevant, row.relevance),
         place=place_of(row.place),
     )
+
+
+def story_candidate_of(report_id: int, story_id: int | None, sig: str | None) -> StoryCandidate:
+    """A stored original as the story stage weighs it: its story and its `story_sig` column."""
+    facts, places = decode_signature(sig)
+    return StoryCandidate(
+        report_id=report_id, story_id=story_id or report_id, places=places, facts=facts
+    )
+
+
+def exact_match(fp: Identity, rows: Sequence[Any]) -> ExactMatch | None:
+    """Which of `rows` (id, source, guid, canonical_url, content_hash, duplicate_of, story_id;
+    in id order) is the same item as `fp`: the same guid within its source, else the same
+    canonical URL, else the same content hash; the oldest of each."""
+    for key, holds in (
+        ("guid", lambda r: fp.guid and r[1] == fp.source and r[2] == fp.guid),
+        ("url", lambda r: fp.canonical_url and r[3] == fp.canonical_url),
+        ("content", lambda r: r[4] == fp.content_hash),
+    ):
+        for row in rows:
+            if holds(row):
+                return ExactMatch(report_id=row[0], key=key, duplicate_of=row[5], story_id=row[6])
+    return None
+
+
+def alert_of(row: Sequence[Any], time_out: Callable[[Any], datetime | None]) -> StoredAlert:
+    """An alert from a row of `ALERT_COLUMNS`; `time_out` reads the driver's times."""
+    return StoredAlert(
+        id=row[0],
+        report_id=row[1],
+        channel=row[2],
+        rule=row[3],
+        status=AlertStatus(row[4]),
+        created_at=time_out(row[5]),  # type: ignore[arg-type]
+        sent_at=time_out(row[6]),
+        error=row[7],
+        attempts=row[8],
+        ts=row[9],
+        thread_ts=row[10],
+        channel_id=row[11],
+        claimed_at=time_out(row[12]),
+    )
+
+
+def feed_state_of(row: Any) -> FeedState:
+    """A feed's state from its `feeds` row (read by column name)."""
+    return FeedState(**{f: row[f] for f in FeedState.__dataclass_fields__})
