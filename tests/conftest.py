@@ -138,9 +138,10 @@ def sqlite_rows(db: Path, sql: str) -> list[Any]:
 
 def poller_config(tmp_path: Path, feeds: dict[str, str], **polling: object) -> Path:
     """A configuration polling `feeds` (name -> URL) into tmp_path/data; `polling` overrides
-    keys of [polling]."""
+    keys of [polling]. A fetch may take a minute (a busy machine never cuts a good feed short);
+    a test of the timeout sets its own."""
     lines = [f'[database]\ndata_dir = "{tmp_path / "data"}"\n', "[polling]"]
-    settings = {"timeout": "3s", "per_host": 2, "concurrency": 8} | polling
+    settings = {"timeout": "60s", "per_host": 2, "concurrency": 8} | polling
     for key, value in settings.items():
         lines.append(f"{key} = {value!r}".replace("'", '"'))
     for name, url in feeds.items():
