@@ -51,6 +51,7 @@ def fifty_feeds(feed_server: FeedServer) -> dict[str, str]:
     return feeds
 
 
+@pytest.mark.slow
 def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
     tmp_path: Path, feed_server: FeedServer, fifty_feeds: dict[str, str], daemons: list[Daemon]
 ) -> None:
@@ -116,6 +117,7 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
     assert sqlite_rows(db, "SELECT count(*) FROM reports") == [(entries + 1,)]
 
 
+@pytest.mark.slow
 def test_sigterm_in_a_busy_cycle_exits_0_within_10_s_and_nothing_is_realerted(
     tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon]
 ) -> None:
@@ -168,6 +170,7 @@ def test_a_second_signal_exits_at_once(
     assert "second signal, exiting at once" in daemon.output()
 
 
+@pytest.mark.slow
 def test_sighup_picks_up_added_and_removed_feeds(
     tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon]
 ) -> None:
@@ -229,6 +232,7 @@ def test_metrics_and_healthz(
     assert all({"time", "level", "logger", "message"} <= set(entry) for entry in lines)
 
 
+@pytest.mark.slow
 def test_poll_feeds_and_check_commands(tmp_path: Path, feed_server: FeedServer) -> None:
     feeds = {
         "good": feed_server.serve("/g.xml", Route(body=rss("G", [_entry(1), _entry(2)]))),
@@ -313,6 +317,7 @@ def test_poll_reads_each_feed_in_its_scope_and_counts_what_is_not_about_libya(
     ]
 
 
+@pytest.mark.slow
 def test_sqlite_takes_one_writer_and_a_killed_one_lets_go(
     tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon]
 ) -> None:

@@ -249,6 +249,7 @@ def test_a_server_trickling_a_byte_a_second_is_cut_at_the_deadline(
     assert not result.ok and result.reason == "still reading after 60 s, cut"
 
 
+@pytest.mark.slow
 def test_a_feed_of_100000_entries_is_read_up_to_the_cap_and_says_so(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

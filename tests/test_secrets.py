@@ -20,6 +20,9 @@ import pytest
 from tests.conftest import HANG_S, SEEDS, Daemon, run_monitor, wait_for
 from tests.fakeslack import TOKEN, WEBHOOK_PATH, FakeSlack
 
+# Every command against a Slack failing every way: tens of seconds by design.
+pytestmark = pytest.mark.slow
+
 # Refused by the fake Slack (invalid_auth); as secret as the one it accepts.
 REFUSED_TOKEN = "xoxb-7777-refused-distinct-token"
 WEBHOOK_SECRET = WEBHOOK_PATH.rsplit("/", 1)[1]

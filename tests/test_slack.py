@@ -220,6 +220,7 @@ def test_mentions_and_links_in_a_report_arrive_as_literal_text(
     assert "link_names" not in posted.raw
 
 
+@pytest.mark.slow
 def test_a_story_follow_up_is_a_thread_reply_and_a_duplicate_posts_nothing(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
@@ -248,6 +249,7 @@ def test_a_story_follow_up_is_a_thread_reply_and_a_duplicate_posts_nothing(
     assert len(fake_slack.posted) == 5 + len(followers)  # nothing posted for the duplicate
 
 
+@pytest.mark.slow
 def test_a_permanent_error_fails_that_alert_and_the_rest_go_on(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
@@ -284,6 +286,7 @@ def test_check_fails_on_a_token_slack_refuses(tmp_path: Path, fake_slack: FakeSl
     assert "xoxb-wrong-secret" not in checked.stdout + checked.stderr
 
 
+@pytest.mark.slow
 def test_an_incoming_webhook_and_slack_test(tmp_path: Path, fake_slack: FakeSlack) -> None:
     env = {"SLACK_WEBHOOK_URL": fake_slack.webhook_url}
     config = str(_config(tmp_path))
@@ -344,6 +347,7 @@ def test_slack_down_for_a_minute_then_every_alert_arrives_once_in_order_and_pace
     assert fake_slack.attempts > 50  # it was refused for a while
 
 
+@pytest.mark.slow
 def test_sigkill_with_alerts_pending_loses_none_and_doubles_none(
     tmp_path: Path, fake_slack: FakeSlack, feed_server: FeedServer, daemons: list[Daemon]
 ) -> None:

@@ -30,6 +30,9 @@ from tests.conftest import HANG_S, PG_URL, Daemon, sqlite_rows, wait_for
 from tests.fakeslack import TOKEN, FakeSlack, Posted
 from tests.feedserver import FeedServer, Route, news_item, rss
 
+# A service run through an outage of its database, each: tens of seconds by design.
+pytestmark = pytest.mark.slow
+
 FEEDS = 5
 # What the service logs when a poll's entries could not be stored.
 REFETCHED = "it is fetched again in"
