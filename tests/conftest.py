@@ -206,9 +206,15 @@ class Daemon:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, float]:
+    def stop(
+        self, sig: int = signal.SIGTERM, then: Callable[[], object] | None = None
+    ) -> tuple[int, float]:
+        """Send `sig`, call `then` (when given), and wait for the exit: its code, and the
+        seconds from the signal to the exit."""
         started = time.monotonic()
         self.process.send_signal(sig)
+        if then is not None:
+            then()
         code = self.process.wait(timeout=HANG_S)
         self._log_file.close()
         return code, time.monotonic() - started

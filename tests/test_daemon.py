@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -121,9 +122,11 @@ def test_run_ingests_every_entry_once_repolls_conditionally_and_stops_cleanly(
 def test_sigterm_in_a_busy_cycle_exits_0_within_10_s_and_nothing_is_realerted(
     tmp_path: Path, feed_server: FeedServer, daemons: list[Daemon]
 ) -> None:
+    # The slow feeds answer once the signal is sent: in flight when it comes, back at once.
+    answer = threading.Event()
     feeds = {
         f"slow-{n}": feed_server.serve(
-            f"/s{n}.xml", Route(mode="slow", delay_s=3, body=rss("S", [_entry(n)]))
+            f"/s{n}.xml", Route(mode="slow", hold=answer, body=rss("S", [_entry(n)]))
         )
         for n in range(4)
     }
@@ -135,8 +138,9 @@ def test_sigterm_in_a_busy_cycle_exits_0_within_10_s_and_nothing_is_realerted(
     config = _write_config(tmp_path / "monitor.toml", data, feeds)
     daemon = Daemon(config, tmp_path)
     daemons.append(daemon)
-    assert wait_for(lambda: feed_server.in_flight >= 4)  # the slow ones are in flight
-    code, took = daemon.stop()
+    # The slow ones are in flight (each asked for, none answered yet).
+    assert wait_for(lambda: all(feed_server.seen(f"/s{n}.xml") for n in range(4)))
+    code, took = daemon.stop(then=answer.set)
     assert code == 0 and took < 10, daemon.output()[-2000:]
     first_alerts = daemon.output().count("── alert ")
     stored = sqlite_rows(data / "monitor.db", "SELECT count(*) FROM reports")[0][0]
