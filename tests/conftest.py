@@ -12,8 +12,10 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -30,6 +32,10 @@ SEEDS = REPO / "seeds"
 CONFIG = REPO / "config"
 SHARED = REPO.parent / "shared"
 PG_URL = os.environ.get("MONITOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# How long a test waits for something that must come (a condition, a process to exit, an answer)
+# before it gives up: a guard against a hang, far above what any of it takes on a slow or busy
+# machine. A wait ends as soon as what it waits for comes.
+HANG_S = 120.0
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +106,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def run_monitor(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = HANG_S
 ) -> subprocess.CompletedProcess[str]:
     """`python -m monitor ARGS` in a subprocess, on this checkout's code, with none of the
     caller's MONITOR_* settings."""
@@ -123,7 +129,7 @@ def sqlite_rows(db: Path, sql: str) -> list[Any]:
     none before the file or its tables exist."""
     if not db.exists():
         return []
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=HANG_S) as connection:
         try:
             return connection.execute(sql).fetchall()
         except sqlite3.OperationalError:
@@ -132,9 +138,10 @@ def sqlite_rows(db: Path, sql: str) -> list[Any]:
 
 def poller_config(tmp_path: Path, feeds: dict[str, str], **polling: object) -> Path:
     """A configuration polling `feeds` (name -> URL) into tmp_path/data; `polling` overrides
-    keys of [polling]."""
+    keys of [polling]. A fetch may take a minute (a busy machine never cuts a good feed short);
+    a test of the timeout sets its own."""
     lines = [f'[database]\ndata_dir = "{tmp_path / "data"}"\n', "[polling]"]
-    settings = {"timeout": "3s", "per_host": 2, "concurrency": 8} | polling
+    settings = {"timeout": "60s", "per_host": 2, "concurrency": 8} | polling
     for key, value in settings.items():
         lines.append(f"{key} = {value!r}".replace("'", '"'))
     for name, url in feeds.items():
@@ -199,10 +206,16 @@ class Daemon:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, float]:
+    def stop(
+        self, sig: int = signal.SIGTERM, then: Callable[[], object] | None = None
+    ) -> tuple[int, float]:
+        """Send `sig`, call `then` (when given), and wait for the exit: its code, and the
+        seconds from the signal to the exit."""
         started = time.monotonic()
         self.process.send_signal(sig)
-        code = self.process.wait(timeout=30)
+        if then is not None:
+            then()
+        code = self.process.wait(timeout=HANG_S)
         self._log_file.close()
         return code, time.monotonic() - started
 
@@ -221,7 +234,39 @@ def daemons() -> Iterator[list[Daemon]]:
         daemon.kill()
 
 
-def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+@contextmanager
+def hang_guard(seconds: float = HANG_S) -> Iterator[None]:
+    """Fail the block (TimeoutError) if it is still running after `seconds`: a guard against a
+    hang of work done on the main thread, not a time anything is expected within."""
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError(f"still running after {seconds:g} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class StepClock:
+    """A monotonic clock that moves on `step` seconds each time it is read: a deadline kept by
+    it passes after a set number of readings, however fast or slow the machine."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        return (self.reads - 1) * self.step
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = HANG_S) -> bool:
+    """Whether `condition` came true, asked every 0.1 s for up to `seconds` (a bound against a
+    hang, not a time anything is expected within)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():

@@ -66,6 +66,7 @@ class FakeSlack:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._stopped = threading.Event()  # ends every hang at once
         self.port = 0
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -107,6 +108,7 @@ class FakeSlack:
                 pass
 
         self._server = Server(("127.0.0.1", self.port), Handler)
+        self._stopped.clear()
         self.port = self._server.server_address[1]
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -114,7 +116,9 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
-        """Stop listening: connections are refused until `start` (same port)."""
+        """Stop listening: connections are refused until `start` (same port). Calls left
+        hanging are answered (500) at once."""
+        self._stopped.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -144,7 +148,7 @@ class FakeSlack:
         if name == "error":
             return 200, {"ok": False, "error": arg}, {}
         if name == "hang":
-            time.sleep(float(arg))
+            self._stopped.wait(float(arg))
             return 500, "<html>timed out</html>", {"Content-Type": "text/html"}
         raise ValueError(kind)
 

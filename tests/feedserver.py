@@ -2,7 +2,9 @@
 with ETag and Last-Modified (answering 304 to a conditional GET), and misbehaves on purpose when
 told to: an error status, 429 with Retry-After, a slow answer, a trickle, a redirect loop, a huge
 or gzip-bombed body (made as they are sent, never held whole), an HTML page. Records every
-request it sees."""
+request it sees. An answer can be held until the test lets it go (`Route.hold`), so that a test
+acts while a fetch is surely in flight instead of hoping a delay is long enough; closing the
+server ends every wait and delay at once."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,7 +46,8 @@ def rss(title: str, items: list[dict[str, str]]) -> bytes:
 class Route:
     """What one path answers. `mode` is "feed" (with validators), "status", "slow", "trickle",
     "redirect", "huge", "gzip-bomb", "gzip-stream" (a bomb of `size` zeros compressed as it
-    is sent, with no length) or "html"."""
+    is sent, with no length) or "html". A "feed" or "slow" answer waits until `hold` is set (when
+    one is given), then `delay_s`; a request is answered as its route stood when it came."""
 
     body: bytes = b""
     mode: str = "feed"
@@ -55,6 +58,7 @@ class Route:
     size: int = 0
     validators: bool = True
     modified: datetime = field(default_factory=lambda: datetime(2026, 11, 1, tzinfo=UTC))
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -82,6 +86,8 @@ class FeedServer:
                         )
                     )
                     route = server.routes.get(self.path)
+                    if route is not None:
+                        route = replace(route)  # as it stands now, whatever changes later
                 if route is None:
                     return self._send(404, b"no such feed")
                 with server._lock:
@@ -121,6 +127,7 @@ class FeedServer:
         )
         self.in_flight = 0
         self.peak = 0
+        self._closed = threading.Event()
 
     @property
     def base(self) -> str:
@@ -138,19 +145,44 @@ class FeedServer:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
+    def since(self, count: int) -> list[Request]:
+        """The requests after the first `count` the server saw."""
+        with self._lock:
+            return self.requests[count:]
+
+    def change(self, path: str, body: bytes) -> int:
+        """Serve `body` at `path` from the next request on; how many requests `path` had had
+        (each answered with the body before)."""
+        with self._lock:
+            self.routes[path].body = body
+            return sum(1 for r in self.requests if r.path == path)
+
     def start(self) -> FeedServer:
         self.thread.start()
         return self
 
     def close(self) -> None:
+        self._closed.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def _pause(self, seconds: float) -> bool:
+        """Wait `seconds`; False when the server closed meanwhile."""
+        return not self._closed.wait(seconds)
+
+    def _held(self, route: Route) -> bool:
+        """Wait for the route's hold to be let go, then its delay; False when the server closed
+        meanwhile."""
+        while route.hold is not None and not route.hold.is_set():
+            if not self._pause(0.01):
+                return False
+        return self._pause(route.delay_s) if route.delay_s else not self._closed.is_set()
 
     def _answer(self, h: BaseHTTPRequestHandler, route: Route) -> None:
         send = h._send  # type: ignore[attr-defined]
         if route.mode == "feed":
-            if route.delay_s:
-                time.sleep(route.delay_s)
+            if not self._held(route):
+                return None
             etag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
             modified = format_datetime(route.modified, usegmt=True)
             headers = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -175,7 +207,8 @@ class FeedServer:
                 {"Content-Type": "text/html; charset=utf-8"},
             )
         if route.mode == "slow":
-            time.sleep(route.delay_s)
+            if not self._held(route):
+                return None
             return send(200, route.body, {"Content-Type": "application/rss+xml"})
         if route.mode == "trickle":
             h.send_response(200)
@@ -185,7 +218,8 @@ class FeedServer:
             for _ in range(100000):
                 h.wfile.write(b" ")
                 h.wfile.flush()
-                time.sleep(route.delay_s)
+                if not self._pause(route.delay_s):
+                    return None
             return None
         if route.mode == "huge":
             h.send_response(200)

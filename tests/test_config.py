@@ -261,6 +261,7 @@ def _run_each(
         return {name: f.result() for name, f in futures.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MISTAKES))
 def test_a_mistake_is_one_message_exit_2_and_nothing_started(
     name: str, tmp_path: Path, feed_server: FeedServer, fake_slack: FakeSlack

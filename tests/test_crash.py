@@ -17,7 +17,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import REPO, sqlite_rows, wait_for
+import pytest
+
+from tests.conftest import HANG_S, REPO, sqlite_rows, wait_for
 from tests.fakeslack import TOKEN, FakeSlack, Posted
 from tests.feedserver import news_item
 
@@ -67,7 +69,7 @@ class Replay:
     def kill(self) -> int:
         if self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGKILL)
-        code = self.process.wait(timeout=30)
+        code = self.process.wait(timeout=HANG_S)
         self._out.close()
         return code
 
@@ -75,6 +77,7 @@ class Replay:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
+@pytest.mark.slow
 def test_replay_killed_at_random_points_then_rerun_stores_and_alerts_everything_once(
     tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
@@ -86,7 +89,8 @@ def test_replay_killed_at_random_points_then_rerun_stores_and_alerts_everything_
     config = tmp_path / "monitor.toml"
     config.write_text(
         f'[database]\ndata_dir = "{data}"\n'
-        '[slack]\nchannel = "#desk"\npace = "0s"\nretry_max = "1s"\nreplay_wait = "1m"\n',
+        # The last run waits up to 10 min for Slack to take every alert left (it takes seconds).
+        '[slack]\nchannel = "#desk"\npace = "0s"\nretry_max = "1s"\nreplay_wait = "10m"\n',
         encoding="utf-8",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
@@ -133,7 +137,7 @@ def test_replay_killed_at_random_points_then_rerun_stores_and_alerts_everything_
         print(f"killed {what}: {stored()} stored, {len(fake_slack.posted)} posted")
 
     last = Replay(args, env, tmp_path / "replay-last")
-    assert last.process.wait(timeout=120) == 0, last.output()[-3000:]
+    assert last.process.wait(timeout=15 * 60) == 0, last.output()[-3000:]
     last.kill()
     assert "1000 report(s)" in last.output()
 
@@ -178,7 +182,7 @@ def _after(seconds: float) -> bool:
 
 def _until(run: Replay, condition: Callable[[], bool]) -> bool:
     """Wait for `condition` while the replay runs; whether it came."""
-    wait_for(lambda: condition() or run.process.poll() is not None, 60)
+    wait_for(lambda: condition() or run.process.poll() is not None)
     return condition()
 
 
@@ -192,5 +196,5 @@ def _in_the_window(fake: FakeSlack, run: Replay, rng: random.Random) -> bool:
             os.kill(run.process.pid, signal.SIGKILL)
 
     fake.on_post = kill
-    wait_for(lambda: run.process.poll() is not None, 60)
+    wait_for(lambda: run.process.poll() is not None)
     return len(fake.posted) >= target

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import default_config_dir, load_settings
-from tests.conftest import REPO, run_monitor
+from tests.conftest import HANG_S, REPO, run_monitor
 
 DOCKERFILE = REPO / "Dockerfile"
 UNIT = REPO / "deploy" / "monitor.service"
@@ -212,7 +212,7 @@ def unit_env(unit: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
 
 @functools.cache
 def _help(args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
-    return run_monitor(*args, "--help", cwd=REPO, timeout=30)
+    return run_monitor(*args, "--help", cwd=REPO)
 
 
 def assert_monitor_command(argv: list[str], where: str) -> None:
@@ -276,7 +276,8 @@ def test_the_health_check_passes_on_an_empty_volume(
         "MONITOR_CONFIG": str(tmp_path / "monitor.toml"),
         "MONITOR_DATA_DIR": str(volume),
     }
-    # Without a Slack credential the container is unhealthy, and says why.
+    # Without a Slack credential the container is unhealthy, and says why. (30 s: the image's
+    # HEALTHCHECK --timeout, past which Docker counts a check as failed.)
     result = run_monitor(*healthcheck_command(image)[1:], cwd=tmp_path, env=env, timeout=30)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "slack.required: no Slack credential is set" in result.stdout + result.stderr
@@ -343,7 +344,7 @@ def test_the_image_and_the_unit_stop_the_daemon_alike(
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze here")
 def test_systemd_finds_nothing_wrong_with_the_unit() -> None:
     result = subprocess.run(
-        ["systemd-analyze", "verify", str(UNIT)], capture_output=True, text=True, timeout=30
+        ["systemd-analyze", "verify", str(UNIT)], capture_output=True, text=True, timeout=HANG_S
     )
     complaints = [
         line
@@ -384,7 +385,7 @@ def test_the_daemon_reloads_and_stops_on_the_units_signals(
     try:
 
         def wait_for(text: str) -> None:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + HANG_S
             while text not in log.read_text("utf-8"):
                 assert process.poll() is None, log.read_text("utf-8")
                 assert time.monotonic() < deadline, f"no '{text}': {log.read_text('utf-8')}"

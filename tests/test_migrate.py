@@ -134,6 +134,7 @@ def _old(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_old_database_is_refused_then_upgraded_without_losing_a_row(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, configured: Tagger
@@ -221,6 +222,7 @@ def test_the_migrations_make_the_schema_the_models_describe(tmp_path: Path) -> N
     by_steps.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_retag_reads_what_is_missing_or_with_all_every_report_in_its_feeds_scope(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, configured: Tagger

@@ -5,6 +5,7 @@ and the notices when a feed is down for long and when it recovers."""
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +18,8 @@ from monitor.alert.message import AlertMessage
 from monitor.alert.notify import Notifier
 from monitor.assembly import assemble
 from monitor.config import load_settings
-from monitor.daemon import Poller, open_poller
-from tests.conftest import poller_config
+from monitor.daemon import Poller, PollResult, open_poller
+from tests.conftest import HANG_S, poller_config, wait_for
 from tests.feedserver import FeedServer, Route, news_item, rss
 
 
@@ -108,28 +109,59 @@ def test_a_body_that_has_not_changed_is_not_parsed_again(
 
 
 def test_a_slow_feed_delays_no_other(tmp_path: Path, feed_server: FeedServer) -> None:
+    # The slow feed answers only once every other feed has been polled (or, should they wait
+    # for it, after HANG_S): it is slow for as long as the others take, however long that is.
+    answer = threading.Event()
+    slow = feed_server.serve("/slow", Route(mode="slow", hold=answer, body=rss("S", _items(0, 1))))
     # "localhost" and "127.0.0.1" are two hosts to the poller, one server here.
-    slow = feed_server.serve("/slow", Route(mode="slow", delay_s=2.5, body=rss("S", _items(0, 1))))
     fast = {
         f"F{n}": feed_server.serve(f"/f{n}", Route(body=rss("F", _items(10 + n, 1)))).replace(
             "127.0.0.1", "localhost"
         )
         for n in range(6)
     }
-    with _poller(tmp_path, {"slow": slow, **fast}, per_host=1) as (poller, _):
-        order = [r.feed for r in poller.poll(["slow", *fast])]
+    guard = threading.Timer(HANG_S, answer.set)
+    guard.start()
+    try:
+        with _poller(tmp_path, {"slow": slow, **fast}, per_host=1) as (poller, _):
+            polled: list[str] = []
+
+            def on_polled(result: PollResult) -> None:
+                polled.append(result.feed)
+                if set(fast) <= set(polled):
+                    answer.set()
+
+            poller.on_polled = on_polled
+            order = [r.feed for r in poller.poll(["slow", *fast])]
+    finally:
+        guard.cancel()
     assert order[-1] == "slow" and sorted(order[:-1]) == sorted(fast)
 
 
 def test_no_more_than_per_host_fetches_to_one_host(tmp_path: Path, feed_server: FeedServer) -> None:
+    # The answers wait until two fetches are in flight at once (then each takes 0.3 s more, time
+    # for any fetch beyond the limit to show): the limit is reached, however slow the machine.
+    two_at_once = threading.Event()
     feeds = {
         f"F{n}": feed_server.serve(
-            f"/f{n}", Route(mode="slow", delay_s=0.3, body=rss("F", _items(n, 1)))
+            f"/f{n}",
+            Route(mode="slow", hold=two_at_once, delay_s=0.3, body=rss("F", _items(n, 1))),
         )
         for n in range(8)
     }
-    with _poller(tmp_path, feeds, per_host=2) as (poller, _):
-        results = poller.poll(list(feeds))
+
+    def let_go_at_two() -> None:
+        wait_for(lambda: feed_server.peak >= 2 or two_at_once.is_set())
+        two_at_once.set()
+
+    watcher = threading.Thread(target=let_go_at_two, daemon=True)
+    watcher.start()
+    try:
+        with _poller(tmp_path, feeds, per_host=2) as (poller, _):
+            results = poller.poll(list(feeds))
+    finally:
+        two_at_once.set()
+        watcher.join()
     assert all(r.ok for r in results) and len(results) == 8
     assert feed_server.peak == 2
 
@@ -139,7 +171,8 @@ def test_no_more_than_per_host_fetches_to_one_host(tmp_path: Path, feed_server: 
     [
         (Route(mode="status", status=500), "HTTP 500"),
         (Route(mode="status", status=429, retry_after="60"), "HTTP 429 Too Many Requests"),
-        (Route(mode="slow", delay_s=5), "no answer within 3 s"),
+        # Silent until the test is over: only the fetch's own timeout (3 s) ends it.
+        (Route(mode="slow", delay_s=HANG_S), "no answer within 3 s"),
         (Route(mode="status", status=410), "410 Gone: the feed was removed"),
         (Route(mode="html"), "not an RSS or Atom feed (text/html"),
         (Route(mode="redirect", redirect_to="/bad"), "too many redirects"),
@@ -152,7 +185,10 @@ def test_a_broken_feed_is_reported_with_its_reason_and_the_rest_carries_on(
         "bad": feed_server.serve("/bad", route),
         "good": feed_server.serve("/good", Route(body=rss("G", _items(0, 2)))),
     }
-    with _poller(tmp_path, feeds) as (poller, _):
+    # A 3 s timeout where it is what the test is about; elsewhere a minute, which a good feed
+    # never needs, however busy the machine.
+    timeout = "3s" if route.mode == "slow" else "60s"
+    with _poller(tmp_path, feeds, timeout=timeout) as (poller, _):
         results = {r.feed: r for r in poller.poll(["bad", "good"])}
         state = poller.store.feed_states()["bad"]
     assert results["good"].counts["new"] == 2

@@ -150,6 +150,7 @@ def watchlist_texts(draw: st.DrawFn, watchlist: Watchlist) -> str:
     return "".join(draw(st.lists(st.one_of(PIECE, name, name), max_size=14)))
 
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data())
 def test_tagging_is_deterministic_and_spans_point_at_the_text(
@@ -168,6 +169,7 @@ def test_tagging_is_deterministic_and_spans_point_at_the_text(
         assert tag.entity_id in watchlist.entities
 
 
+@pytest.mark.slow
 @SLOW
 @given(data=st.data())
 def test_a_fresh_tagger_tags_as_a_used_one(
@@ -235,6 +237,7 @@ def test_a_report_processed_twice_is_seen_the_second_time(pipeline: Pipeline, en
     assert second.alerts == ()
 
 
+@pytest.mark.slow
 @SLOW
 @given(entries())
 def test_a_report_twice_in_one_group_is_seen_the_second_time(

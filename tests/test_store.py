@@ -28,6 +28,7 @@ from monitor.model import (
 from monitor.store import SqlStore
 from monitor.story import Signature
 from monitor.tag import Tagger
+from tests.conftest import wait_for
 
 NEW = Verdict(status=Status.NEW)
 DUPLICATE = Verdict(status=Status.DUPLICATE, duplicate_of=1, reason="near")
@@ -549,11 +550,19 @@ def test_a_replica_that_loses_its_connection_loses_the_outbox_to_another(pg_url:
         assert first.lead_dispatch()
         assert not second.lead_dispatch()
         # What a server restart does to the connection holding the lock.
+        pid = first._leading.exec_driver_sql("SELECT pg_backend_pid()").scalar()
         with first.engine.connect() as admin:
-            admin.execute(
-                text("SELECT pg_terminate_backend(:pid)"),
-                {"pid": first._leading.exec_driver_sql("SELECT pg_backend_pid()").scalar()},
-            )
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+            # pg_terminate_backend only signals the backend; the lock goes when it has exited.
+            def lock_gone() -> bool:
+                held = admin.execute(
+                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = :p"),
+                    {"p": pid},
+                )
+                return held.scalar() == 0
+
+            assert wait_for(lock_gone)
         assert second.lead_dispatch()
         assert not first.lead_dispatch()
         assert second.lead_dispatch()

@@ -26,9 +26,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from tests.conftest import PG_URL, Daemon, sqlite_rows, wait_for
+from tests.conftest import HANG_S, PG_URL, Daemon, sqlite_rows, wait_for
 from tests.fakeslack import TOKEN, FakeSlack, Posted
 from tests.feedserver import FeedServer, Route, news_item, rss
+
+# A service run through an outage of its database, each: tens of seconds by design.
+pytestmark = pytest.mark.slow
 
 FEEDS = 5
 # What the service logs when a poll's entries could not be stored.
@@ -36,12 +39,23 @@ REFETCHED = "it is fetched again in"
 ENTRIES = 10
 
 
-def _serve(server: FeedServer, rounds: int, delay_s: float = 0.0) -> None:
-    """Each feed with its first `rounds` x ENTRIES entries, newest first, answered after
-    `delay_s`."""
+def _serve(server: FeedServer, rounds: int, hold: threading.Event | None = None) -> None:
+    """Each feed with its first `rounds` x ENTRIES entries, newest first, answered once `hold`
+    is set (at once without one)."""
     for f in range(FEEDS):
         items = [news_item(1000 * f + k) for k in range(rounds * ENTRIES)]
-        server.serve(f"/f{f}.xml", Route(body=rss(f"F{f}", items[::-1]), delay_s=delay_s))
+        server.serve(f"/f{f}.xml", Route(body=rss(f"F{f}", items[::-1]), hold=hold))
+
+
+def _second_round_in_flight(server: FeedServer) -> threading.Event:
+    """Serve the second round, held: returns once a fetch of it is in flight (it stays so until
+    the returned event is set), so that the fault comes while a poll is fetched and before any
+    of the second round can be stored, however slow the machine."""
+    hold = threading.Event()
+    before = len(server.since(0))
+    _serve(server, 2, hold)
+    assert wait_for(lambda: len(server.since(before)) > 0)
+    return hold
 
 
 def _start(
@@ -49,7 +63,8 @@ def _start(
 ) -> Daemon:
     lines = [
         f'[database]\nurl = "{db_url}"\ndata_dir = "{tmp_path / "data"}"',
-        '[polling]\ninterval = "1s"\njitter = "0s"\ntimeout = "5s"\nbackoff_max = "2s"',
+        # A fetch may take a minute: a held answer (see _second_round_in_flight) is not cut.
+        '[polling]\ninterval = "1s"\njitter = "0s"\ntimeout = "60s"\nbackoff_max = "2s"',
         '[slack]\nchannel = "#desk"\npace = "0s"\nretry_max = "1s"',
         '[service]\ndispatch_every = "1s"',
     ]
@@ -95,7 +110,7 @@ def _stopped_after_both_rounds(daemon: Daemon, slack: FakeSlack, database: str) 
     """Once both rounds are alerted, the service stopped: it exits 0, it logged as stored every
     entry of both rounds, and each error it logged names `database`. Its error lines."""
     first = FEEDS * ENTRIES
-    assert wait_for(lambda: len(slack.posted) == 2 * first, 90), daemon.output()[-3000:]
+    assert wait_for(lambda: len(slack.posted) == 2 * first), daemon.output()[-3000:]
     code, _ = daemon.stop()
     log = daemon.output()
     assert code == 0, log[-3000:]
@@ -121,7 +136,7 @@ class WriteLock:
 
     def __init__(self, db: Path) -> None:
         self._connection = sqlite3.connect(
-            db, timeout=10, isolation_level=None, check_same_thread=False
+            db, timeout=HANG_S, isolation_level=None, check_same_thread=False
         )
         self.held = threading.Event()
 
@@ -154,23 +169,22 @@ def test_sqlite_locked_by_another_process_longer_than_the_busy_timeout(
 
     fake_slack.on_post = lock_when_slack_takes_the_tenth
     daemon = _start(tmp_path, f"sqlite:///{db}?timeout=1", feed_server, fake_slack, daemons)
-    assert wait_for(db.exists, 30)
+    assert wait_for(db.exists)
     lock = WriteLock(db)
     try:
         # While Slack takes a message: its record waits, then fails, for three timeouts and more.
-        assert wait_for(lock.held.is_set, 60), daemon.output()[-3000:]
+        assert wait_for(lock.held.is_set), daemon.output()[-3000:]
         fake_slack.on_post = None
-        assert wait_for(lambda: "alert dispatch: database" in daemon.output(), 30)
-        time.sleep(3)
+        assert wait_for(lambda: daemon.output().count("alert dispatch: database") >= 3)
         lock.release()
-        assert wait_for(lambda: len(fake_slack.posted) == first, 60), daemon.output()[-3000:]
+        assert wait_for(lambda: len(fake_slack.posted) == first), daemon.output()[-3000:]
 
         # While a poll is fetched: its entries cannot be stored, nor the next polls claimed.
-        _serve(feed_server, 2, delay_s=1.0)
-        assert wait_for(lambda: feed_server.in_flight > 0, 30)
+        hold = _second_round_in_flight(feed_server)
         lock.take()
-        assert wait_for(lambda: REFETCHED in daemon.output(), 30), daemon.output()[-3000:]
-        time.sleep(3)
+        hold.set()
+        assert wait_for(lambda: REFETCHED in daemon.output()), daemon.output()[-3000:]
+        assert wait_for(lambda: "(database is locked); tried again in 1s" in daemon.output())
         assert _count(db, "SELECT count(*) FROM reports") == first
     finally:
         lock.close()
@@ -234,20 +248,20 @@ def test_disk_full_then_space_freed(
     first = FEEDS * ENTRIES
     _serve(feed_server, 1)
     daemon = _start(tmp_path, f"sqlite:///{db}", feed_server, fake_slack, daemons)
-    assert wait_for(lambda: len(fake_slack.posted) == first, 60), daemon.output()[-3000:]
+    assert wait_for(lambda: len(fake_slack.posted) == first), daemon.output()[-3000:]
 
     # The write-ahead log is emptied into the database first: a log with room left in it would
     # take the next writes without asking the filesystem for space.
-    with sqlite3.connect(db, timeout=10) as connection:
+    with sqlite3.connect(db, timeout=HANG_S) as connection:
         assert wait_for(
-            lambda: connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0, 10
+            lambda: connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
         )
     # Full while a poll is fetched: its entries cannot be stored, nor the next polls claimed.
-    _serve(feed_server, 2, delay_s=1.0)
-    assert wait_for(lambda: feed_server.in_flight > 0, 30)
+    hold = _second_round_in_flight(feed_server)
     filler = _fill(small_disk)
-    assert wait_for(lambda: REFETCHED in daemon.output(), 30), daemon.output()[-3000:]
-    time.sleep(3)  # a few more polls fail
+    hold.set()
+    assert wait_for(lambda: REFETCHED in daemon.output()), daemon.output()[-3000:]
+    assert wait_for(lambda: "(database or disk is full); tried again in 1s" in daemon.output())
     assert _count(db, "SELECT count(*) FROM reports") == first
     filler.unlink()
 
@@ -301,16 +315,24 @@ def test_postgresql_restart_drops_every_connection(
     first = FEEDS * ENTRIES
     _serve(feed_server, 1)
     daemon = _start(tmp_path, url, feed_server, fake_slack, daemons)
-    assert wait_for(lambda: len(fake_slack.posted) == first, 60), daemon.output()[-3000:]
+    assert wait_for(lambda: len(fake_slack.posted) == first), daemon.output()[-3000:]
 
-    _serve(feed_server, 2, delay_s=1.0)
-    assert wait_for(lambda: feed_server.in_flight > 0, 30)
+    hold = _second_round_in_flight(feed_server)
+    errors_before = daemon.output().count("monitor: ERROR: ")
+
+    def failed() -> bool:
+        return daemon.output().count("monitor: ERROR: ") > errors_before
+
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     dropped = 0
     try:
         with admin.connect() as connection:
+            hold.set()  # the polls fetched come back to be stored while it goes on
+            # For 4 s, and on until an operation of the service has failed (a connection
+            # dropped between two operations goes unseen: pooled ones are tested before use).
             until = time.monotonic() + 4
-            while time.monotonic() < until:
+            while time.monotonic() < until or not failed():
+                assert time.monotonic() < until + HANG_S, "no operation failed: a hang"
                 dropped += len(
                     connection.execute(
                         text(
@@ -361,18 +383,17 @@ def test_postgresql_stopped_and_started_for_real(
     first = FEEDS * ENTRIES
     _serve(feed_server, 1)
     daemon = _start(tmp_path, pg_url, feed_server, fake_slack, daemons)
-    assert wait_for(lambda: len(fake_slack.posted) == first, 60), daemon.output()[-3000:]
+    assert wait_for(lambda: len(fake_slack.posted) == first), daemon.output()[-3000:]
 
-    _serve(feed_server, 2, delay_s=1.0)
-    assert wait_for(lambda: feed_server.in_flight > 0, 30)
+    hold = _second_round_in_flight(feed_server)
     errors_before = daemon.output().count("monitor: ERROR: ")
     try:
         subprocess.run([*cluster, "stop", "-m", "fast"], check=True, capture_output=True)
+        hold.set()
         # Down for a few polls: new connections are refused, not just old ones dropped.
-        assert wait_for(lambda: daemon.output().count("monitor: ERROR: ") > errors_before, 15)
-        time.sleep(3)
+        assert wait_for(lambda: daemon.output().count("monitor: ERROR: ") >= errors_before + 3)
     finally:
         subprocess.run([*cluster, "start"], check=True, capture_output=True)
-    assert wait_for(lambda: _pg(pg_url, "SELECT 1") == [(1,)], 30)
+    assert wait_for(lambda: _pg(pg_url, "SELECT 1") == [(1,)])
 
     _recovered_on_postgresql(daemon, pg_url, fake_slack)

@@ -31,7 +31,7 @@ from scripts.eval_tagging import (
     parse,
     unknown_ids,
 )
-from tests.conftest import REPO, shared_or_skip
+from tests.conftest import HANG_S, REPO, shared_or_skip
 
 SETS = load(DATA)
 REAL_SETS = load_real(REAL, feeds=REPO / "no-feeds")  # the feed captures: see below
@@ -76,7 +76,7 @@ def test_eval_script_prints_its_table() -> None:
         [sys.executable, str(REPO / "scripts" / "eval_tagging.py")],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_S,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -102,7 +102,7 @@ def test_gazetteer_is_what_the_script_makes_of_the_sources(tmp_path: Path) -> No
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_S,
     )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == (REPO / "config" / "gazetteer.toml").read_bytes()
@@ -114,7 +114,7 @@ def test_build_script_names_a_missing_input(tmp_path: Path) -> None:
         [sys.executable, str(REPO / "scripts" / "build_gazetteer.py"), "--osm", str(missing)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=HANG_S,
     )
     assert result.returncode == 2
     assert str(missing) in result.stderr
