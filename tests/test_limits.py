@@ -16,7 +16,10 @@ from tests.feedserver import FeedServer, Route, news_item, rss
 
 FEEDS = 20
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ulimit as on Linux")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ulimit as on Linux"),
+]
 
 
 def _config(tmp_path: Path, feed_server: FeedServer) -> Path:

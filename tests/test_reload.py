@@ -9,6 +9,8 @@ import shutil
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, Daemon, run_monitor, wait_for
 from tests.fakeslack import TOKEN, FakeSlack
 from tests.feedserver import FeedServer, Route, news_item, rss
@@ -40,6 +42,7 @@ def _config(tmp: Path, feeds: dict[str, str], channel: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_sighup_reloads_the_rules_and_the_watchlist_and_refuses_a_broken_watchlist(
     tmp_path: Path, feed_server: FeedServer, fake_slack: FakeSlack, daemons: list[Daemon]
 ) -> None:
