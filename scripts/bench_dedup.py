@@ -102,7 +102,16 @@ FILL_BATCH = 1000
 
 
 class NullNotifier:
+    pace_s = 0.0
+    can_find = False
+
     def send(self, message: AlertMessage) -> None:
+        return None
+
+    def send_notice(self, channel: str, text: str) -> None:
+        return None
+
+    def find(self, alert: object, channel_id: str | None) -> None:
         return None
 
 

@@ -529,6 +529,12 @@ def _serve(conn: Connection, feeds: int, entries: int, seed: int) -> None:
 class NullNotifier:
     """Takes alerts and notices and drops them."""
 
+    pace_s = 0.0
+    can_find = False
+
+    def find(self, alert: object, channel_id: str | None) -> None:
+        return None
+
     def send(self, message: object) -> None:
         return None
 
@@ -677,6 +683,7 @@ def main() -> int:
     )
 
     sys.path.insert(0, str(ROOT))
+    from monitor.assembly import assemble
     from monitor.config import load_settings
     from monitor.daemon.service import open_poller
 
@@ -690,7 +697,9 @@ def main() -> int:
             cpu, started = _cpu(), time.perf_counter()
             loaded = load_settings(file, env={})
             with open_poller(
-                loaded, notifier=NullNotifier(), clock=_clock, rng=random.Random(args.seed)
+                assemble(loaded, notifier=NullNotifier()),
+                clock=_clock,
+                rng=random.Random(args.seed),
             ) as poller:
                 phases.append(
                     Phase(
