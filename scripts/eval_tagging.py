@@ -40,7 +40,7 @@ from monitor.model import Entry, Report, Tag, TagKind  # noqa: E402
 from monitor.normalize import to_report  # noqa: E402
 from monitor.sources.feed import read_feed_file  # noqa: E402
 from monitor.sources.text import read_text  # noqa: E402
-from monitor.tag import RelevancePolicy, Tagger, Watchlist, load_watchlist  # noqa: E402
+from monitor.tag import Tagger, Watchlist, load_watchlist  # noqa: E402
 from monitor.tag.watchlist import distance_km  # noqa: E402
 
 MARKUP = re.compile(r"\[\[(.+?)\|([a-z0-9_:]+)\]\]")
@@ -182,7 +182,7 @@ def default_tagger() -> Tagger:
     """A tagger of the watchlist and relevance settings the shipped configuration names."""
     settings = load_settings(default_config_dir() / CONFIG_FILE, env={}).settings
     files = settings.watchlist
-    policy = RelevancePolicy(**settings.relevance.model_dump())
+    policy = settings.relevance
     return Tagger(load_watchlist(Path(files.actors), files.places_files), policy)
 
 
