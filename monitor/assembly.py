@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.alert import ConsoleNotifier, Notifier, Rule
+from monitor.alert import Notifier, Rule
 from monitor.alert.slack import choose_notifier
 from monitor.clock import Clock, utc_now
 from monitor.config import LoadedSettings, Settings
@@ -35,12 +35,6 @@ class Assembly:
     @property
     def settings(self) -> Settings:
         return self.loaded.settings
-
-    @property
-    def immediate(self) -> bool:
-        """Whether alerts go out as each group of reports is stored (the console takes them
-        as they come), rather than from the outbox, paced and retried (Slack)."""
-        return isinstance(self.notifier, ConsoleNotifier)
 
     def pipeline(self, store: Store, *, inline: bool, clock: Clock = utc_now) -> Pipeline:
         """The pipeline on `store`. With `inline` it sends each group's alerts through the
@@ -140,5 +134,5 @@ def changes(old: Assembly, new: Assembly) -> list[str]:
         if before_settings != after_settings:
             said.append(f"{name} settings")
     if type(old.notifier) is not type(new.notifier):
-        said.append(f"alerts now go to {'the console' if new.immediate else 'Slack'}")
+        said.append(f"alerts now go to {'the console' if new.notifier.immediate else 'Slack'}")
     return said

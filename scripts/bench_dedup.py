@@ -65,7 +65,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from dedup_stream import Item, stream  # noqa: E402
 
-from monitor.alert import AlertMessage, Rule  # noqa: E402
+from monitor.alert import AlertMessage, Notifier, Rule  # noqa: E402
 from monitor.config import CONFIG_FILE, default_config_dir, load_settings  # noqa: E402
 from monitor.dedup import (  # noqa: E402
     Boilerplate,
@@ -101,17 +101,11 @@ COPY_KINDS = frozenset({"syndicated", "excerpt", "retitled", "edited"})
 FILL_BATCH = 1000
 
 
-class NullNotifier:
-    pace_s = 0.0
-    can_find = False
-
+class NullNotifier(Notifier):
     def send(self, message: AlertMessage) -> None:
         return None
 
     def send_notice(self, channel: str, text: str) -> None:
-        return None
-
-    def find(self, alert: object, channel_id: str | None) -> None:
         return None
 
 

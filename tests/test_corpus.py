@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import io
 import random
-import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -23,24 +19,10 @@ from monitor.config import load_settings
 from monitor.daemon import open_poller
 from monitor.daemon.feeds import feed_entries
 from monitor.errors import InputError
-from tests.conftest import shared_or_skip
+from tests.conftest import hang_guard, shared_or_skip
 
 # Far above the ~30 s the corpus takes here: only a hang or a runaway document reaches it.
 CORPUS_DEADLINE_S = 300
-
-
-@contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    def expired(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError(f"the corpus did not go through within {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.shared
@@ -64,7 +46,7 @@ def test_every_corpus_document_is_ingested_or_refused_with_a_reason(tmp_path: Pa
             deliver_inline=False,
             rng=random.Random(1),
         ) as poller,
-        _deadline(CORPUS_DEADLINE_S),
+        hang_guard(CORPUS_DEADLINE_S),
     ):
         for path in documents:
             name = str(path.relative_to(corpus))

@@ -30,6 +30,9 @@ class Notifier(Protocol):
     # records an alert as being sent before it goes, and a crash leaves it to be looked up
     # rather than sent again (see `monitor.alert.dispatch`).
     can_find: bool = False
+    # Whether alerts go out as each group of reports is stored (the console takes them as they
+    # come), rather than from the outbox, paced and retried (Slack).
+    immediate: bool = False
 
     def send(self, message: AlertMessage) -> Delivered | None:
         """One report's alert."""
@@ -47,6 +50,8 @@ class Notifier(Protocol):
 class ConsoleNotifier(Notifier):
     """Writes each alert as a block of text to a stream (standard error by default), as fast
     as they come."""
+
+    immediate = True
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream

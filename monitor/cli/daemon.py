@@ -72,7 +72,7 @@ def poll_command(
             raise click.BadParameter(
                 f"no feed named '{name}' in {loaded.user_file}", param_hint="--feed"
             )
-    inline = assembly.immediate
+    inline = assembly.notifier.immediate
     with (
         single_writer(loaded.settings.database_url, "poll"),
         open_poller(assembly, deliver_inline=inline) as poller,

@@ -72,7 +72,7 @@ def replay_command(
 
     # The console takes alerts as they come; Slack's go out after the replay, paced (see
     # `drain`), so that a slow or failing Slack never holds up storing.
-    inline = assembly.immediate
+    inline = assembly.notifier.immediate
     with (
         single_writer(settings.database_url, "replay"),
         SqlStore.open(settings.database_url, dry_run=dry_run) as store,
