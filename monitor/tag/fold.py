@@ -74,8 +74,11 @@ HYPHEN_ARTICLES = frozenset({"as", "at", "an", "ad", "ed"})
 ARTICLE_KEYS = ARTICLES | HYPHEN_ARTICLES
 
 
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]").search
+
+
 def is_arabic(word: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in word)
+    return _ARABIC_LETTER(word) is not None
 
 
 def bare(word: str) -> str:

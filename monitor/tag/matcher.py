@@ -483,8 +483,10 @@ class Tagger:
             and m.entity.kind not in _BROAD
         ]
         for m in mentions:
+            if not m.how:
+                continue
             claimants = list(dict.fromkeys(n.entity.id for n in m.names if not n.ambiguous))
-            if not m.how or len(claimants) < 2:
+            if len(claimants) < 2:
                 continue
 
             def rank(entity_id: str) -> tuple[float, int, int]:
