@@ -1,6 +1,7 @@
 """The domain data that travels through the pipeline: frozen, keyword-only, free of storage.
 
-    sources -> Entry -> normalize -> Report -> dedup -> Verdict -> tag -> Tag -> store -> alert
+    sources -> Entry -> normalize -> Report -> dedup -> Verdict -> tag -> Reading -> event
+    -> Event -> story -> store -> alert
 
 ORM rows never leave `monitor.store`; what comes out of it is `StoredReport` and `StoredAlert`.
 """
@@ -8,7 +9,7 @@ ORM rows never leave `monitor.store`; what comes out of it is `StoredReport` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -166,6 +167,52 @@ class Reading:
     place: Place | None
 
 
+# ACLED's top-level event types (codebook 2023), and how an alert names each.
+EVENT_TYPES = {
+    "battle": "Battle",
+    "explosion_remote_violence": "Explosion/remote violence",
+    "violence_against_civilians": "Violence against civilians",
+    "protest": "Protest",
+    "riot": "Riot",
+    "strategic_development": "Strategic development",
+}
+# The counts an event may give, in the order an alert says them.
+EVENT_COUNTS = ("killed", "injured", "kidnapped", "arrested")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Cue:
+    """What in the text decided one part of an event: `what` (type, subtype, killed, injured,
+    kidnapped, arrested, date, actors), the `value` decided, and the words (`text`, in `field`
+    at `start`) that said it."""
+
+    what: str
+    value: str
+    text: str
+    field: str
+    start: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Event:
+    """What happened, as the report's title and lead tell it: ACLED's `type` and `subtype`
+    (None when the report tells of no event), the people killed, injured, kidnapped and
+    arrested where the text gives a number, the `date` it happened where the text says, the
+    watchlist actors who acted (`actors`) and those acted on (`targets`), and the `cues` behind
+    each of these."""
+
+    type: str | None
+    subtype: str | None = None
+    killed: int | None = None
+    injured: int | None = None
+    kidnapped: int | None = None
+    arrested: int | None = None
+    date: date | None = None
+    actors: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    cues: tuple[Cue, ...] = ()
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AlertIntent:
     """The alert stage's decision: send this report to this channel, because of this rule."""
@@ -196,6 +243,7 @@ class StoredReport:
     # a report not yet given them.
     relevance: Relevance | None = None
     place: Place | None = None
+    event: Event | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
