@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 from monitor.event.counts import Count, counts
 from monitor.event.dates import days
-from monitor.event.kinds import Found, kind_of
+from monitor.event.kinds import SHIPWRECKED, Found, kind_of
 from monitor.model import Cue, Event, Reading, Report, TagKind
 
 # The lead: the text's first words after the title, where news tells what happened.
-LEAD_WORDS = 70
+LEAD_WORDS = 100
 LEAD_CHARS = 2000  # more than the lead's words take, so the rest of a long text is not cut
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+(?=[\"'“‘(]?[A-Z\u0600-\u06ff])|\n+")
 _TAKEN = re.compile(
@@ -54,7 +54,7 @@ _STATE_KINDS = frozenset({"state_force", "government", "armed_forces", "foreign_
 _TOPIC = re.compile(r"^\s*(?:[\w'.-]+\s+){0,5}?[\w'.-]+\s*:(?!\d)")
 _RELATIVE = re.compile(r",\s*(?:who|which|whose|whom)\s[^,;]{1,100}(?=,)")
 _CAUSE = re.compile(
-    r"\b(?:following|in\s+retaliation\s+for|in\s+response\s+to|in\s+revenge\s+for"
+    r"\b(?:following|in\s+retaliation|in\s+response\s+to|in\s+revenge\s+for"
     r"|(?:a\s+day|days|weeks|hours)\s+after)\b.*",
     re.DOTALL | re.IGNORECASE,
 )
@@ -86,6 +86,28 @@ _PERSON_BEFORE = re.compile(
     r"\s+(?:[\w'-]+\s+){0,5}$",
     re.IGNORECASE,
 )
+
+
+# One person by name, on the watchlist or not, and what was done to them: "Salah Al-Maskhout,
+# is reportedly killed", "shoots dead Dutch photographer Jeroen Oerlemans", "to have killed
+# Wisam al Zubaidi". A name is two or more capitalised words; right after the verb it must
+# not look like a people's name in the plural ("killed Egyptian Copts").
+_NAME = r"[A-Z][\w'-]+(?:\s+(?:al|el|bin|ibn|abu|ben|de|van|von)\b)?(?:\s+[A-Z][\w'-]+)+"
+_NAMED_AFTER = re.compile(
+    rf"(?<![\w-])(?P<name>{_NAME})\s*,?\s+(?:is|was|has\s+been|had\s+been)\s+"
+    r"(?:reportedly\s+|also\s+|later\s+)?(?:(?P<killed>killed|shot\s+dead|assassinated|executed)"
+    r"|(?P<kidnapped>kidnapped|abducted)|(?P<arrested>arrested|captured|detained))\b"
+)
+_NAMED_BEFORE = re.compile(
+    r"\b(?:(?P<killed>killed|kills|shot\s+dead|shoots\s+dead|assassinated|assassinates)"
+    r"|(?P<kidnapped>kidnapped|kidnaps|abducted|abducts)|(?P<arrested>arrested|arrests|captured"
+    rf"|captures|detained|detains))\s+(?P<role>(?:[A-Z][a-z]+\s+)?(?:[a-z]+\s+){{1,5}})?"
+    rf"(?P<name>{_NAME})(?=\s*[.,;]|\s+(?:in|on|at|near|who|after)\b)"
+)
+_PARTICLE = re.compile(r"\s(?:al|el|bin|ibn|abu|ben|de|van|von)\s")
+
+
+_DENIED = re.compile(r"\b(?:den(?:y|ies|ied)|dismiss(?:es|ed))\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +146,8 @@ def _type(sentences: list[_Sentence]) -> tuple[Found, _Sentence] | None:
     first: tuple[Found, _Sentence] | None = None
     for sentence in sentences:
         found = kind_of(sentence.text)
+        if found is SHIPWRECKED:
+            return first
         if found is None:
             continue
         if first is None:
@@ -161,9 +185,16 @@ def _sides(
 
 
 def _persons(reading: Reading, sentence: _Sentence) -> list[Count]:
-    """One killed, kidnapped or arrested for each watchlist person the sentence says it was
-    done to ("Gaddafi is killed", "the capture of Moussa Ibrahim")."""
+    """One killed, kidnapped or arrested for each person the sentence says it was done to
+    ("Gaddafi is killed", "the capture of Moussa Ibrahim", "Ali Zeidan is kidnapped")."""
     found = []
+    for match in _NAMED_AFTER.finditer(sentence.text):
+        found.append(Count(match.lastgroup or "", 1, match.group(), match.start()))
+    for match in _NAMED_BEFORE.finditer(sentence.text):
+        name = match.group("name")
+        if match.group("role") or _PARTICLE.search(name) or not name.endswith("s"):
+            kind = next(k for k in ("killed", "kidnapped", "arrested") if match.group(k))
+            found.append(Count(kind, 1, match.group(), match.start()))
     end = sentence.start + len(sentence.text)
     for tag in reading.tags:
         if tag.entity_kind != "person" or tag.field != sentence.field:
@@ -216,6 +247,8 @@ def read_event(report: Report, reading: Reading) -> Event:
         )
     given: dict[str, int] = {}
     for sentence in sentences:
+        if _DENIED.search(sentence.text):
+            continue  # a toll one side claims and the other denies is no toll the text gives
         for count in (*counts(sentence.text), *_persons(reading, sentence)):
             if count.kind not in given:
                 given[count.kind] = count.n

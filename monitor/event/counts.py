@@ -50,7 +50,7 @@ _COUNT_WORDS = "|".join(
     sorted({w for verbs in _AFTER.values() for w in verbs.split("|") if "\\" not in w})
 )
 # The words that name the people counted ("people", "LNA soldiers"): no verb of a count.
-_PEOPLE = rf"(?:\s+(?!(?:and|were|was|have|had|are|in|on|at|near|{_COUNT_WORDS})\b)[a-z'-]+){{0,4}}"
+_PEOPLE = rf"(?:\s+(?!(?:and|were|was|have|had|are|in|on|at|near|{_COUNT_WORDS})\b)[a-z'-]+){{0,6}}"
 # One subject: "two soldiers and six militants", "four people".
 _MORE = rf"(?:(?:\s*,\s*|\s+and\s+)(?:{ABOUT}{NUMBER}|an?){_PEOPLE})*"
 # "three soldiers and a policeman": one more.
@@ -73,7 +73,7 @@ _VERB_FIRST = {
     for kind, verbs in _BEFORE.items()
 }
 _TOLL = re.compile(
-    rf"\b(?:death\s+)?toll\b(?:\s+[\w'-]+){{0,12}}?\s+(?:has\s+|had\s+)?(?:rose|rises|risen"
+    rf"\b(?:death\s+)?toll\b(?:\s+[\w'-]+){{0,16}}?\s+(?:has\s+|had\s+)?(?:rose|rises|risen"
     rf"|climbed|climbs|reached|reaches|stands|stood|of|at|now|to|is|surpasses|surpassed|passes"
     rf"|passed|exceeds|exceeded|tops|topped)(?:\s+(?:at|to))?\s+{_N}",
     re.IGNORECASE,
@@ -92,6 +92,7 @@ _VERB_ONE = {
     for kind, verbs in _BEFORE.items()
 }
 _NUMBERS_IN = re.compile(rf"{ABOUT}({NUMBER})", re.IGNORECASE)
+_JOINED = re.compile(r"(?:,|\band)\s*$")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 # Units that make a number no count of people: "100 km", "50 tonnes".
 _UNITS = re.compile(
@@ -142,11 +143,13 @@ def _people(phrase: str) -> int | None:
     one of them is no count of people (a year, a distance)."""
     numbers: list[int] = []
     for match in _NUMBERS_IN.finditer(phrase):
-        if _YEAR.fullmatch(match.group(1)) or _UNITS.match(phrase, match.end()):
-            return None
+        if numbers and not _JOINED.search(phrase, 0, match.start()):
+            continue  # a number among the people's words ("over the past three days")
         n = value(match.group(1))
-        if n is None:
-            return None
+        if n is None or _YEAR.fullmatch(match.group(1)) or _UNITS.match(phrase, match.end()):
+            if not numbers:
+                return None
+            continue
         numbers.append(n)
     numbers += [1] * len(_AND_ONE.findall(phrase))
     if len(numbers) >= 3 and sum(numbers[1:]) == numbers[0]:

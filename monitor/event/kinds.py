@@ -102,7 +102,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         _CIVILIANS,
         "abduction_forced_disappearance",
-        r"kidnap\w*|abduct\w*|taken\s+hostage|held\s+hostage|hostages?"
+        r"kidnap\w*|abduct\w*|taken\s+hostage|held\s+hostage"
         r"|forced(?:ly)?\s+disappear\w*|disappeared|اختطاف|خطف|مخطوف\w*",
     ),
     _cue(_CIVILIANS, "sexual_violence", r"raped|rapes|sexual\s+(?:violence|assault|abuse)"),
@@ -130,6 +130,7 @@ CUES: tuple[Cue, ...] = (
         r"clash(?:es|ed)?|fighting|fight(?:s)?|fought|battles?|battling|offensives?|assaults?"
         r"|attack(?:s|ed|ing)?|counter-?attack\w*|firefights?|gun\s*battles?|skirmish\w*"
         r"|ambush(?:ed|es)?|stormed|storming|advance[ds]?|advancing|push(?:ed)?\s+into|besieg\w*"
+        r"|crossfire|exchange\s+of\s+fire|gunfights?|being\s+(?:captured|taken|overrun)"
         r"|siege|revolt\w*|uprising|victory|gains|forced\s+(?:out\s+)?from"
         r"|(?:seiz|captur|retak|recaptur|overr[au]n|liberat|regain|gain)\w*\s+(?:[\w'-]+\s+){0,5}?"
         r"(?:towns?|city|cities|village|district|areas?|airport|bases?|airbase|ports?|terminals?"
@@ -156,7 +157,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         _STRATEGIC,
         "agreement",
-        r"ceasefire|cease-fire|truce|agreements?|accords?|deal|signed|sign"
+        r"ceasefire|cease-fire|truce|agreements?|accords?|deal|signed|sign|agree[sd]?"
         r"|peace\s+(?:plan|deal|talks\s+end)|prisoner\s+(?:swap|exchange)"
         r"|اتفاق\w*|هدنة|وقف\s+إطلاق",
     ),
@@ -164,7 +165,9 @@ CUES: tuple[Cue, ...] = (
         _STRATEGIC,
         "non_violent_transfer_of_territory",
         r"handed\s+over|hand\s+over|withdr[ae]w\w*|pull(?:ed|s)?\s+out|retreat\w*"
-        r"|evacuat\w*\s+(?:their|its)\s+(?:positions|headquarters)|انسحاب|انسحب\w*|تسليم",
+        r"|evacuat\w*\s+(?:their|its)\s+(?:positions|headquarters)"
+        r"|control(?:s|led)?\s+(?:the\s+)?(?:\w+\s+)?(?:town|city|village|area)s?\b"
+        r"|انسحاب|انسحب\w*|تسليم",
     ),
     _cue(
         _STRATEGIC,
@@ -211,7 +214,7 @@ KILLING = re.compile(
     r"\b(?:killed|killing|kills|dead|died|deaths?|slain)\b|مقتل|قتل|قتلى|مصرع", re.IGNORECASE
 )
 FIGHTERS = re.compile(
-    r"\b(?:soldiers?|troops|fighters|militants|militiamen|gunmen|rebels|jihadists|forces|"
+    r"\b(?:soldiers?|troops|fighters|militants|militiamen|gunmen|rebels|jihadists|forces|loyalists|"
     r"guards?|officers?|servicemen|commanders?|members)\b|جنود|مقاتل\w*|مسلح\w*|عناصر",
     re.IGNORECASE,
 )
@@ -229,7 +232,7 @@ REACTION = re.compile(
     r"\b(?:condemn\w*|criticiz\w*|criticis\w*|pledg\w*|urg(?:es|ed)|warn(?:s|ed)|offer(?:s|ed)"
     r"|welcom\w*|threaten\w*|calls?\s+(?:on|for)|prepared\s+to|arrives?\s+in|scheduled\s+to"
     r"|goes\s+on\s+trial|on\s+trial|trial\s+of|ultimatum|deadline|negotiat\w*|mourning"
-    r"|autopsy|asylum|considering|plans?\s+to|(?:will|would|could|may)\s+(?!have\b)\w+"
+    r"|autopsy|asylum|considering|(?:would|could|may)\s+(?!have\b)\w+"
     r"|says\s+(?:he|she|it|they)\s+(?:is|are|will|would))\b",
     re.IGNORECASE,
 )
@@ -237,7 +240,8 @@ REACTION = re.compile(
 
 # A shipwreck or a drowning is no event of ACLED's, though people die in it.
 SHIPWRECK = re.compile(
-    r"\b(?:capsi[sz]\w*|shipwrecks?|sank|sinks?|sinking|sunk|drown\w*|boat\s+(?:disaster|tragedy))\b"
+    r"\b(?:capsi[sz]\w*|shipwrecks?|sank|sinks?|sinking|sunk|drown\w*|boat\s+(?:disaster|tragedy)"
+    r"|rescue[sd]?|washed\s+ashore|migrants?\s+(?:\w+\s+)?(?:dead|died|drowned))\b"
     r"|غرق",
     re.IGNORECASE,
 )
@@ -251,29 +255,55 @@ class Found:
     start: int
 
 
-_NEEDLES = tuple((cue, Needles(cue.pattern)) for cue in CUES)
 _SHIPWRECK_NEEDLES = Needles(SHIPWRECK)
-_EXPLOSIONS = sum(1 for cue in CUES if cue.type == _EXPLOSION)
+
+
+# How much a type outweighs others in one sentence: the means first (an explosion), then the
+# violence, then what is not violent. Within one weight the words a sentence gives first win.
+_WEIGHT = {
+    _EXPLOSION: 0,
+    _CIVILIANS: 1,
+    "riot": 1,
+    "battle": 1,
+    "protest": 2,
+    _STRATEGIC: 2,
+}
+_NEEDLES = tuple(
+    (cue, Needles(cue.pattern)) for cue in sorted(CUES, key=lambda cue: _WEIGHT[cue.type])
+)
+# What `kind_of` gives for a shipwreck: no event, and none to look for further on.
+SHIPWRECKED = Found("", None, "", 0)
 
 
 def kind_of(sentence: str) -> Found | None:
-    """The event type a sentence's words say, by `CUES` (first wins); None if none."""
+    """The event type a sentence's words say (see the module docstring); None if none, and
+    `SHIPWRECKED` for a shipwreck."""
     lowered = sentence.lower()
     wreck = _SHIPWRECK_NEEDLES.may_match(lowered) and SHIPWRECK.search(sentence) is not None
-    for n, (cue, needles) in enumerate(_NEEDLES):
-        if wreck and n >= _EXPLOSIONS:
-            return None
+    best: tuple[int, int, Found] | None = None
+    for cue, needles in _NEEDLES:
+        weight = _WEIGHT[cue.type]
+        if best is not None and weight > best[0]:
+            break
         if not needles.may_match(lowered):
             continue
         match = cue.pattern.search(sentence)
-        if match is not None:
-            if REACTION.search(sentence, 0, match.start()) is not None:
-                return None  # a reaction, a plan, a trial: no event told here
-            return Found(cue.type, cue.subtype, match.group(), match.start())
-    if wreck:
-        return None
+        if match is None:
+            continue
+        if best is None or (weight, match.start()) < best[:2]:
+            best = (
+                weight,
+                match.start(),
+                Found(cue.type, cue.subtype, match.group(), match.start()),
+            )
+    if wreck and (best is None or best[0] > 0):
+        return SHIPWRECKED
+    if best is not None:
+        if REACTION.search(sentence, 0, best[1]) is not None:
+            return None  # a reaction, a plan, a trial: no event told here
+        return best[2]
     killing = KILLING.search(sentence)
-    if killing is None:
+    if killing is None or REACTION.search(sentence, 0, killing.start()) is not None:
         return None
     # The dead: the words after an active "killed" ("forces killed 84 people"), else before it
     # ("two soldiers were killed").
