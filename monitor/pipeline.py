@@ -20,6 +20,7 @@ from monitor.clock import Clock, utc_now
 from monitor.config import Settings
 from monitor.dedup import DEFAULT_POLICY, Deduper, DedupPolicy, ExactMatch, Item, item_of, seen
 from monitor.errors import ConfigError, InputError
+from monitor.event import read_event
 from monitor.model import (
     Entry,
     Place,
@@ -298,6 +299,7 @@ class Pipeline:
         verdict = judged.verdict
         reading = prepared.reading or self.tagger.read(report, entry.scope)
         tags = reading.tags
+        event = read_event(report, reading)
         sig = None
         story_id = verdict.story_id
         if verdict.status is Status.NEW:
@@ -307,6 +309,7 @@ class Pipeline:
                 broad=self.broad_places,
                 boilerplate=judged.boilerplate,
                 policy=self.story_policy,
+                event=event,
             )
             nearby = self.store.story_candidates(
                 sig.keys(),
@@ -314,7 +317,8 @@ class Pipeline:
                 last_day=sig.day + self.story_policy.days,
                 limit=self.story_policy.max_candidates,
             )
-            story_id = choose(sig, nearby, self.story_policy)
+            joined = choose(sig, nearby, self.story_policy)
+            story_id = joined.story_id
         intents = route(report, verdict, reading, self.rules, now=self.clock())
         added = self.store.add(
             report=report,

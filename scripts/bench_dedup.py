@@ -78,6 +78,7 @@ from monitor.dedup import (  # noqa: E402
     encode_words,
     fingerprint,
 )
+from monitor.event import read_event  # noqa: E402
 from monitor.model import Entry, Status, Verdict  # noqa: E402
 from monitor.normalize import to_report  # noqa: E402
 from monitor.pipeline import (  # noqa: E402
@@ -93,7 +94,8 @@ from monitor.store.schema import (  # noqa: E402
     StoryKeyRow,
     TagRow,
 )
-from monitor.story import _lead_spans, signature  # noqa: E402
+from monitor.story import signature  # noqa: E402
+from monitor.story.signature import _lead_spans  # noqa: E402
 from monitor.tag import Tagger, load_watchlist  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -188,8 +190,10 @@ def _prepare(args: tuple[int, int, int, int]) -> list[dict[str, Any]]:
         fp = fingerprint(report, bp, sampling=policy.sampling, head=policy.head)
         lead_end = max((e for _, e in _lead_spans(report.text, bp, stories.lead_words)), default=0)
         lead = replace(report, text=report.text[:lead_end])
-        tags = tagger.tag(lead)
-        sig = signature(report, tags, broad=broad, boilerplate=bp, policy=stories)
+        reading = tagger.read(lead)
+        tags = reading.tags
+        event = read_event(lead, reading)
+        sig = signature(report, tags, broad=broad, boilerplate=bp, policy=stories, event=event)
         if item.kind in ("original", "same_event"):
             boilerplate.learn(report.source, report.text)
         rows.append({"item": item, "report": report, "fp": fp, "tags": tags, "sig": sig})

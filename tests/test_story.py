@@ -1,37 +1,48 @@
-"""Stories' pure core: what a lead says happened, and which story a report joins."""
+"""Stories' pure core: what a lead says happened, and which story a report joins and why."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from monitor.event import read_event
 from monitor.model import Report
-from monitor.story import Signature, StoryCandidate, StoryPolicy, choose, signature
+from monitor.story import (
+    Signature,
+    StoryCandidate,
+    StoryPolicy,
+    choose,
+    pick,
+    signature,
+)
 from monitor.tag import Tagger
 
 BROAD = frozenset({"libya", "tripolitania", "cyrenaica", "fezzan"})
 
 
-def _report(text: str, title: str = "Report") -> Report:
+def _report(text: str, title: str = "Report", day: int = 23) -> Report:
     return Report(
         source="test",
         url=None,
         guid=None,
         title=title,
         text=text,
-        published=datetime(2016, 9, 23, tzinfo=UTC),
+        published=datetime(2016, 9, day, tzinfo=UTC),
         fetched_at=datetime(2026, 11, 21, tzinfo=UTC),
     )
 
 
 def _sig(report: Report, tagger: Tagger, **kwargs) -> Signature:
-    return signature(report, tagger.tag(report), broad=BROAD, **kwargs)
+    reading = tagger.read(report)
+    return signature(report, reading.tags, broad=BROAD, event=read_event(report, reading), **kwargs)
 
 
 def _candidate(story_id: int, sig: Signature) -> StoryCandidate:
     return StoryCandidate(report_id=story_id, story_id=story_id, places=sig.places, facts=sig.facts)
 
 
-def test_the_lead_gives_places_with_their_city_actors_dates_and_numbers(tagger: Tagger) -> None:
+def test_the_lead_gives_places_actors_dates_numbers_the_event_and_rare_words(
+    tagger: Tagger,
+) -> None:
     report = _report(
         "On 22 September, Bunyan al-Marsus forces pushed into Hay al-Gizah and 600 Flats in "
         "Libya; eight fighters died and 50 were injured in 2016.\n\n"
@@ -40,14 +51,20 @@ def test_the_lead_gives_places_with_their_city_actors_dates_and_numbers(tagger: 
     )
     sig = _sig(report, tagger, policy=StoryPolicy(lead_words=20))
     assert sig.places == {"hay_al_gizah", "sirte_600_flats", "sirte"}
-    assert sig.facts == {
+    facts = {f for f in sig.facts if not f.startswith("w:")}
+    assert facts >= {
         "a:bunyan_al_marsus",
         "p:hay_al_gizah",
         "p:sirte_600_flats",
         "d:09-22",
         "n:8",
         "n:50",
+        "e:battle",
+        "k:8",
     }  # not Libya (too broad), not 600 (a name), not 2016 (a year), not the later paragraphs
+    assert not any(f in facts for f in ("p:benghazi", "n:77", "n:600", "n:2016", "p:libya"))
+    assert {"w:push", "w:fighter", "w:bunyan"} <= sig.facts  # rare words of the lead
+    assert "w:the" not in sig.facts and "w:later" not in sig.facts
     assert sig.day == datetime(2016, 9, 23).toordinal()
 
 
@@ -58,21 +75,39 @@ def test_boilerplate_is_no_part_of_the_lead(tagger: Tagger) -> None:
     assert "p:benghazi" not in _sig(_report(text), tagger, boilerplate=boilerplate).facts
 
 
-def test_a_report_joins_the_story_sharing_most_of_its_facts(tagger: Tagger) -> None:
-    first = _sig(
-        _report("ISIS attacked an LNA checkpoint in Nawfaliya on 31 August, killing four."), tagger
-    )
-    other = _sig(
-        _report("ISIS fighters clashed with Bunyan al-Marsus in Sirte port on 2 September."), tagger
-    )
-    same = _sig(
+def test_a_one_line_summary_joins_another_outlets_lead(tagger: Tagger) -> None:
+    summary = _sig(
         _report(
-            "Four died when an Islamic State car bomb hit the LNA at al-Nawfaliya on 31 August."
+            "Fighting rages near the western Libyan city of Sirte between Islamic State "
+            "affiliated militants and a local militia alliance.",
+            title="Fighting near Sirte",
         ),
         tagger,
     )
-    assert choose(same, [_candidate(1, first), _candidate(2, other)]) == 1
-    assert choose(other, [_candidate(1, first)]) is None
+    lead = _sig(
+        _report(
+            "Islamic State fighters battled Misratan-led militias on the outskirts of Sirte on "
+            "Sunday, residents said, as the jihadists pressed their push along the coast. "
+            "Mortar fire was heard in the city's east.",
+            title="Islamic State and militias fight for Sirte",
+            day=24,
+        ),
+        tagger,
+    )
+    joined = choose(lead, [_candidate(1, summary)])
+    assert joined.story_id == 1
+    assert "place sirte" in joined.reason and "both battle" in joined.reason
+
+
+def test_two_events_in_one_town_on_one_day_stay_apart(tagger: Tagger) -> None:
+    protest = _sig(_report("Hundreds protest in Benghazi against power cuts.", "Protest"), tagger)
+    airstrike = _sig(
+        _report("LNA warplanes strike militant positions in Benghazi's Ganfouda.", "Strikes"),
+        tagger,
+    )
+    joined = choose(airstrike, [_candidate(1, protest)])
+    assert joined.story_id is None
+    assert "explosion_remote_violence against protest" in joined.reason
 
 
 def test_different_dates_or_no_common_place_make_different_stories(tagger: Tagger) -> None:
@@ -85,19 +120,14 @@ def test_different_dates_or_no_common_place_make_different_stories(tagger: Tagge
     elsewhere = _sig(
         _report("ISIS attacked an LNA checkpoint in Brega on 31 August, killing four."), tagger
     )
-    assert choose(later, [_candidate(1, first)]) is None
-    assert choose(elsewhere, [_candidate(1, first)]) is None
+    assert choose(later, [_candidate(1, first)]).story_id is None
+    assert choose(elsewhere, [_candidate(1, first)]).story_id is None
+    assert choose(first, []).reason.startswith("opened a story: no report of nearby days")
 
 
-def test_too_few_shared_facts_open_a_story() -> None:
-    a = Signature(places=frozenset({"sirte"}), facts=frozenset({"p:sirte", "a:isis"}), day=1)
-    b = Signature(places=frozenset({"sirte"}), facts=frozenset({"p:sirte", "a:isis", "n:4"}), day=1)
-    assert choose(a, [_candidate(1, b)]) is None  # two facts in common: below min_shared
-    assert choose(a, [_candidate(1, b)], StoryPolicy(min_shared=2)) == 1
-
-
-def test_the_earliest_story_wins_a_tie() -> None:
-    sig = Signature(
-        places=frozenset({"sirte"}), facts=frozenset({"p:sirte", "a:isis", "n:4"}), day=1
-    )
-    assert choose(sig, [_candidate(7, sig), _candidate(3, sig)]) == 3
+def test_a_story_is_joined_only_when_it_is_told_from_the_others() -> None:
+    assert pick([(3.0, 7), (1.0, 3)], 2.5, 0.5) == ((3.0, 7), (1.0, 3))
+    assert pick([(3.0, 7), (2.8, 3)], 2.5, 0.5)[0] is None  # two stories alike: neither
+    assert pick([(3.0, 7), (2.9, 7)], 2.5, 0.5)[0] == (3.0, 7)  # one story, two of its reports
+    assert pick([(2.0, 7)], 2.5, 0.5)[0] is None
+    assert pick([(3.0, 7), (3.0, 3)], 2.5, 0.0)[0] == (3.0, 3)  # the earliest story on a tie

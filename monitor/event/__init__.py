@@ -204,9 +204,9 @@ def _persons(reading: Reading, sentence: _Sentence) -> list[Count]:
         at, upto = tag.start - sentence.start, tag.end - sentence.start
         after = _PERSON_AFTER.match(sentence.text, upto)
         before = _PERSON_BEFORE.search(sentence.text, max(0, at - 80), at)
-        for match in (after, before):
-            if match is not None and match.lastgroup:
-                found.append(Count(match.lastgroup, 1, match.group().strip(), match.start()))
+        for said in (after, before):
+            if said is not None and said.lastgroup:
+                found.append(Count(said.lastgroup, 1, said.group().strip(), said.start()))
                 break
     return found
 

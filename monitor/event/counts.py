@@ -179,7 +179,7 @@ def counts(text: str) -> Iterator[Count]:
                 found.append(Count(kind, n, match.group(), match.start()))
         for match in _VERB_FIRST[kind].finditer(text):
             verb = match.group("verb").lower()
-            counted = kind
+            counted: str | None = kind
             if verb in ("left", "leaving"):
                 # "left four dead and eight injured": the word after the number says which
                 after = text[match.end() : match.end() + 12].split()
@@ -187,7 +187,7 @@ def counts(text: str) -> Iterator[Count]:
                 if counted is None:
                     continue
             n = _people(match.group("all"))
-            if n is not None:
+            if n is not None and counted is not None:
                 found.append(Count(counted, n, match.group(), match.start()))
         for match in _ONE[kind].finditer(text):
             found.append(Count(kind, 1, match.group(), match.start()))

@@ -100,15 +100,16 @@ class Lookups(SqlSession):
     def story_candidates(
         self, keys: Sequence[str], *, first_day: int, last_day: int, limit: int
     ) -> list[StoryCandidate]:
-        """The most recent `limit` originals filed under any of `keys` between the two days."""
+        """The `limit` originals filed under most of `keys` between the two days (a place and
+        its actors before the actors alone), the most recent first among equals."""
         if not keys:
             return []
         ids = [
             row[0]
             for row in self._fetch(
-                "SELECT DISTINCT report_id FROM story_keys"
+                "SELECT report_id FROM story_keys"
                 f" WHERE key IN ({marks(len(keys))}) AND day BETWEEN ? AND ?"
-                " ORDER BY report_id DESC LIMIT ?",
+                " GROUP BY report_id ORDER BY COUNT(*) DESC, report_id DESC LIMIT ?",
                 (*keys, first_day, last_day, limit),
             )
         ]

@@ -1,35 +1,31 @@
-"""Stories: reports from different outlets about the same event share a `story_id`. Pure.
+"""A report's signature: what its lead says happened, as facts that two reports of one event
+share. Pure.
 
-A report's event is read from its lead (the title and the first paragraphs, up to `lead_words`
-words, boilerplate left out), where news puts who, where, when and how many: the watchlist
-places and actors tagged there, the dates written there ("on 22 September") and the other
-numbers (casualties, distances; years left out, as background cites them, and numbers inside a
-place's name such as 600 Flats). That set of facts is the report's `Signature`.
-
-A new report joins the story of a stored original when their event times are at most `days`
-apart, they name a common place (a district counts as its city: Hay al-Gizah meets Sirte), their
-leads do not give different dates (two assaults on one district a fortnight apart are two
-stories), they share at least `min_shared` facts, and the shared facts are at least
-`min_overlap` of the smaller set. Of several such originals the one sharing the largest part
-wins, the earliest on a tie. Otherwise the report opens a story of its own: its `story_id` is
-its own id.
+The lead is the title and the first paragraphs, up to `lead_words` words, boilerplate left out:
+where news puts who, where, when and how many. Its facts: the watchlist places (`p:`) and
+actors (`a:`) tagged there, the dates written there and the day of the event (`d:MM-DD`), the
+other numbers (`n:`: casualties, distances; years left out, as background cites them, and
+numbers inside a place's name such as 600 Flats), the event's type (`e:`), the stems of its
+content words (`w:`: the `LEAD_STEMS` rarest, see `monitor.story.rarity`) and the day of its
+event time (`t:`, the proleptic ordinal).
 
 Candidates come from `story_keys`: the specific places of the signature (regions and the
-country are too broad to say anything), or its actors when it names no place, each with the day.
+country are too broad to say anything) and its actors, each with the day.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
-from annotated_types import Ge, Gt, Le
+from annotated_types import Ge, Gt
 
 from monitor.dedup.fingerprint import paragraph_key, paragraphs
-from monitor.model import Report, Tag, TagKind
+from monitor.model import Event, Report, Tag, TagKind
+from monitor.story.rarity import content_stems, weight
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?!\w)")
 _NUMBER_WORDS = {
@@ -69,14 +65,17 @@ _DATE = re.compile(
 )
 
 
+# The content words of a lead kept in its signature, the rarest first.
+LEAD_STEMS = 24
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StoryPolicy:
     """The `[stories]` section of the configuration, validated into this (the bounds are the
     annotations); `config/monitor.toml` gives the measurement behind each default."""
 
-    days: Annotated[int, Ge(0)] = 2
-    min_shared: Annotated[int, Ge(1)] = 3
-    min_overlap: Annotated[float, Gt(0.0), Le(1.0)] = 0.6
+    days: Annotated[int, Ge(0)] = 3
+    threshold: Annotated[float, Gt(0.0)] = 2.5
     lead_words: Annotated[int, Ge(1)] = 80
     max_candidates: Annotated[int, Ge(1)] = 100
 
@@ -84,21 +83,63 @@ class StoryPolicy:
 DEFAULT_STORY_POLICY = StoryPolicy()
 
 
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """A signature's facts by kind, read once: what a story decision compares."""
+
+    dates: frozenset[str]
+    types: frozenset[str]
+    subtypes: frozenset[str]
+    actors: frozenset[str]
+    numbers: frozenset[str]
+    killed: frozenset[str]  # the event's toll
+    words: frozenset[str]
+    words_weight: float  # the sum of the words' weights
+    day: int | None
+    telling: frozenset[str]  # the facts that tell one event from another: actors, numbers, words
+
+    @classmethod
+    def of(cls, facts: frozenset[str]) -> Facts:
+        kinds: dict[str, set[str]] = {k: set() for k in "deanksw"}
+        day = None
+        for fact in facts:
+            kind, value = fact[0], fact[2:]
+            if kind == "t":
+                day = int(value)
+            elif kind in kinds:
+                kinds[kind].add(value)
+        return cls(
+            dates=frozenset(kinds["d"]),
+            types=frozenset(kinds["e"]),
+            subtypes=frozenset(kinds["s"]),
+            actors=frozenset(kinds["a"]),
+            numbers=frozenset(kinds["n"]),
+            killed=frozenset(kinds["k"]),
+            words=frozenset(kinds["w"]),
+            words_weight=sum(map(weight, kinds["w"])),
+            day=day,
+            telling=frozenset(f for f in facts if f[0] in "anw"),
+        )
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Signature:
     """What a report says happened: `places` (specific places of the lead, with the cities
-    their districts belong to), `facts` (places `p:`, actors `a:`, dates `d:MM-DD` and other
-    numbers `n:` of the lead) and `day`, the proleptic ordinal of its event time."""
+    their districts belong to), `facts` (see the module docstring) and `day`, the proleptic
+    ordinal of its event time."""
 
     places: frozenset[str]
     facts: frozenset[str]
     day: int
+    read: Facts = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "read", Facts.of(self.facts))
 
     def keys(self) -> list[str]:
-        """What candidates are looked up by."""
-        if self.places:
-            return sorted(self.places)
-        return sorted(f[2:] for f in self.facts if f.startswith("a:"))
+        """What it is filed under and looked up by: its places and its actors (a one-line
+        summary may name the actors of an event and no place, its retelling the place)."""
+        return sorted(self.places | self.read.actors)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -109,10 +150,10 @@ class StoryCandidate:
     story_id: int
     places: frozenset[str]
     facts: frozenset[str]
-    dates: frozenset[str] = field(init=False)  # the facts that are dates (`d:`)
+    read: Facts = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "dates", frozenset(f for f in self.facts if f.startswith("d:")))
+        object.__setattr__(self, "read", Facts.of(self.facts))
 
 
 def event_time(report: Report) -> datetime:
@@ -166,6 +207,7 @@ def signature(
     broad: frozenset[str] = frozenset(),
     boilerplate: frozenset[str] = frozenset(),
     policy: StoryPolicy = DEFAULT_STORY_POLICY,
+    event: Event | None = None,
 ) -> Signature:
     """The signature of `report` tagged with `tags`. `broad` lists the place ids too wide to
     place an event (the country, its regions)."""
@@ -181,6 +223,7 @@ def signature(
             continue
         if tag.kind is TagKind.ACTOR:
             facts.add("a:" + tag.entity_id)
+            facts.update("a:" + p for p in tag.parents[:1])  # Haftar's: the LNA's
         elif tag.entity_id not in broad:
             facts.add("p:" + tag.entity_id)
             places.add(tag.entity_id)
@@ -191,32 +234,18 @@ def signature(
             lead_text = lead_text.replace(tag.text, " ")
     facts |= _dates(lead_text)
     facts |= _numbers(_DATE.sub(" ", lead_text))
-    return Signature(
-        places=frozenset(places), facts=frozenset(facts), day=event_time(report).toordinal()
-    )
-
-
-def choose(
-    sig: Signature, candidates: Iterable[StoryCandidate], policy: StoryPolicy = DEFAULT_STORY_POLICY
-) -> int | None:
-    """The story `sig` joins, or None when it opens one (see the module docstring)."""
-    best: tuple[float, int] | None = None
-    dates = {f for f in sig.facts if f.startswith("d:")}
-    for candidate in candidates:
-        if sig.places and not (sig.places & candidate.places):
-            continue
-        if dates and candidate.dates and not (dates & candidate.dates):
-            continue
-        shared = len(sig.facts & candidate.facts)
-        if shared < policy.min_shared:
-            continue
-        overlap = shared / min(len(sig.facts), len(candidate.facts))
-        if overlap < policy.min_overlap:
-            continue
-        if (
-            best is None
-            or overlap > best[0]
-            or (overlap == best[0] and candidate.story_id < best[1])
-        ):
-            best = (overlap, candidate.story_id)
-    return None if best is None else best[1]
+    if event is not None:
+        if event.type is not None:
+            facts.add("e:" + event.type)
+        if event.subtype is not None:
+            facts.add("s:" + event.subtype)
+        if event.date is not None:
+            facts.add(f"d:{event.date.month:02d}-{event.date.day:02d}")
+        facts.update(f"n:{n}" for n in (event.killed, event.injured) if n)
+        if event.killed is not None:
+            facts.add(f"k:{event.killed}")
+    stems = sorted(content_stems(lead_text), key=lambda s: (-weight(s), s))[:LEAD_STEMS]
+    facts.update("w:" + s for s in stems)
+    day = event_time(report).toordinal()
+    facts.add(f"t:{day}")
+    return Signature(places=frozenset(places), facts=frozenset(facts), day=day)
