@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.model import StoredReport, TagKind
+from monitor.model import EVENT_COUNTS, Event, StoredReport, TagKind
 
 SNIPPET_CHARS = 300
 
@@ -77,6 +77,12 @@ def why_relevant(stored: StoredReport) -> str:
     if relevance.scope == "libya" and relevance.relevant and not named:
         return f"{said}: a Libya source"
     return f"{said} ({relevance.score:.2f})" + (": " + ", ".join(named[:4]) if named else "")
+
+
+def event_counts(event: Event) -> str:
+    """The counts an event gives, in EVENT_COUNTS order: "4 killed, 8 injured"; a count not
+    given, or of 0, is left out."""
+    return ", ".join(f"{n:,} {what}" for what in EVENT_COUNTS if (n := getattr(event, what)))
 
 
 def build_message(
