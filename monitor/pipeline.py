@@ -22,6 +22,7 @@ from monitor.dedup import DEFAULT_POLICY, Deduper, DedupPolicy, ExactMatch, Item
 from monitor.errors import ConfigError, InputError
 from monitor.event import read_event
 from monitor.model import (
+    EVENT_TYPES,
     Entry,
     Event,
     Place,
@@ -71,10 +72,17 @@ class Outcome:
 
 
 def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: str) -> list[Rule]:
-    """The alert rules, each checked against the watchlist. Raises ConfigError naming the rule."""
+    """The alert rules, each checked against the watchlist and the event types. Raises
+    ConfigError naming the rule."""
     rules = []
     for number, raw in enumerate(settings.alerts.rules):
         key = f"alerts.rules[{number}]"
+        for event_type in raw.event_types:
+            if event_type not in EVENT_TYPES:
+                raise ConfigError(
+                    f"{config_file}: {key}.event_types: unknown event type '{event_type}' "
+                    f"(the types are {', '.join(EVENT_TYPES)})"
+                )
         for field, ids, kind in (
             ("actors", raw.actors, TagKind.ACTOR),
             ("places", raw.places, TagKind.PLACE),
@@ -96,6 +104,8 @@ def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: s
                 match=raw.match,
                 relevant_only=raw.relevant_only,
                 muted_until=raw.muted_until,
+                event_types=tuple(raw.event_types),
+                min_killed=raw.min_killed,
             )
         )
     return rules
@@ -329,7 +339,7 @@ class Pipeline:
                 limit=self.story_policy.max_candidates,
             )
             story_id = choose(sig, nearby, self.story_policy)
-        intents = route(report, verdict, reading, self.rules, now=self.clock())
+        intents = route(report, verdict, reading, self.rules, now=self.clock(), event=event)
         added = self.store.add(
             report=report,
             fingerprint=judged.fingerprint,
