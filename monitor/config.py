@@ -192,6 +192,8 @@ class RuleSettings(_Section):
     match: Literal["any", "all"] = "any"
     relevant_only: bool = True
     muted_until: Moment | None = None
+    event_types: list[str] = []  # ids of EVENT_TYPES, checked with the watchlist's ids
+    min_killed: int | None = Field(default=None, ge=0)
 
 
 class AlertSettings(_Section):

@@ -7,7 +7,18 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from monitor.model import Place, Relevance, Report, StoredAlert, Tag, TagKind, Verdict
+from monitor.alert.message import event_counts
+from monitor.model import (
+    EVENT_TYPES,
+    Event,
+    Place,
+    Relevance,
+    Report,
+    StoredAlert,
+    Tag,
+    TagKind,
+    Verdict,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -56,10 +67,12 @@ def report_json(
     alerts: Sequence[StoredAlert],
     relevance: Relevance | None,
     place: Place | None,
+    event: Event | None = None,
 ) -> dict[str, Any]:
-    """A report as one JSON object. `relevant` and `relevance` are null for a report not yet
-    read for them (see `monitor db retag`); `place` is null too when the report does not say
-    where it happened."""
+    """A report as one JSON object. `relevant`, `relevance` and `event` are null for a report
+    not yet read for them (see `monitor db retag`); `place` is null too when the report does not
+    say where it happened. A report that tells of no event has an `event` whose `type` is
+    null."""
     return {
         "input": ref,
         "report_id": report_id,
@@ -77,6 +90,7 @@ def report_json(
         "relevant": None if relevance is None else relevance.relevant,
         "relevance": None if relevance is None else relevance_json(relevance),
         "place": None if place is None else place_json(place),
+        "event": None if event is None else event_json(event),
         "alerts": [{"channel": a.channel, "status": a.status.value} for a in alerts],
     }
 
@@ -93,13 +107,47 @@ def place_json(place: Place) -> dict[str, Any]:
     return asdict(place)
 
 
-def reading_line(tags: Sequence[Tag], relevance: Relevance | None, place: Place | None) -> str:
-    """A report's reading for a person: whether it is not about Libya, where it happened, and
-    the watchlist's actors and places it names."""
+def event_json(event: Event) -> dict[str, Any]:
+    """What happened in `--json`: the event's fields, its type's name beside the type, the date
+    as an ISO date, and each cue (what it decided, the value, and the words at `field` and
+    `start`)."""
+    values = asdict(event)
+    return {
+        "type": event.type,
+        "type_name": EVENT_TYPES.get(event.type, event.type) if event.type else None,
+        "subtype": event.subtype,
+        "killed": event.killed,
+        "injured": event.injured,
+        "kidnapped": event.kidnapped,
+        "arrested": event.arrested,
+        "date": event.date.isoformat() if event.date else None,
+        "actors": values["actors"],
+        "targets": values["targets"],
+        "cues": values["cues"],
+    }
+
+
+def event_brief(event: Event | None) -> str:
+    """What happened, briefly, for a person: "battle, 3 killed"; empty when nothing is known."""
+    if event is None:
+        return ""
+    named = EVENT_TYPES.get(event.type, event.type).lower() if event.type else ""
+    return ", ".join(p for p in (named, event_counts(event)) if p)
+
+
+def reading_line(
+    tags: Sequence[Tag],
+    relevance: Relevance | None,
+    place: Place | None,
+    event: Event | None = None,
+) -> str:
+    """A report's reading for a person: whether it is not about Libya, where it happened, what
+    happened, and the watchlist's actors and places it names."""
     names_given = names(tags, TagKind.ACTOR) + names(tags, TagKind.PLACE)
     parts = [
         "not about Libya" if relevance is not None and not relevance.relevant else "",
         f"at {place.name}" if place is not None else "",
+        event_brief(event),
         ", ".join(names_given) or "(no watchlist tags)",
     ]
     return "; ".join(p for p in parts if p)

@@ -1,12 +1,12 @@
-"""The pipeline: sources -> normalize -> dedup -> tag -> story -> store -> alert.
+"""The pipeline: sources -> normalize -> dedup -> tag -> event -> story -> store -> alert.
 
 `Pipeline.process_many` is what every driver (replay, the daemon) calls with the entries it has
 at hand, and `process` with one. The pipeline only sequences the stages and holds the
 transaction; the decisions are pure functions of their inputs (`to_report`, the dedup stage's
-`fingerprint` and `decide`, `Tagger.tag`, `signature`, `choose`, `route`), and the side effects
-are at the edges: the dedup stage's reads (exact keys, the retrieval index, the originals it
-points to), the reads for the stories of nearby days, one transaction for each group of reports,
-with their alerts, keys and signatures, and then the outbox is delivered.
+`fingerprint` and `decide`, `Tagger.read`, `read_event`, `signature`, `choose`, `route`), and
+the side effects are at the edges: the dedup stage's reads (exact keys, the retrieval index, the
+originals it points to), the reads for the stories of nearby days, one transaction for each
+group of reports, with their alerts, keys and signatures, and then the outbox is delivered.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from monitor.dedup import DEFAULT_POLICY, Deduper, DedupPolicy, ExactMatch, Item
 from monitor.errors import ConfigError, InputError
 from monitor.event import read_event
 from monitor.model import (
+    EVENT_TYPES,
     Entry,
+    Event,
     Place,
     Reading,
     Relevance,
@@ -62,16 +64,25 @@ class Outcome:
     alerts: tuple[StoredAlert, ...]
     alert_ids: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
-    # Whether the report is about Libya and where it happened (for `seen`, the stored report's).
+    # Whether the report is about Libya, where it happened and what happened (for `seen`, the
+    # stored report's).
     relevance: Relevance | None = None
     place: Place | None = None
+    event: Event | None = None
 
 
 def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: str) -> list[Rule]:
-    """The alert rules, each checked against the watchlist. Raises ConfigError naming the rule."""
+    """The alert rules, each checked against the watchlist and the event types. Raises
+    ConfigError naming the rule."""
     rules = []
     for number, raw in enumerate(settings.alerts.rules):
         key = f"alerts.rules[{number}]"
+        for event_type in raw.event_types:
+            if event_type not in EVENT_TYPES:
+                raise ConfigError(
+                    f"{config_file}: {key}.event_types: unknown event type '{event_type}' "
+                    f"(the types are {', '.join(EVENT_TYPES)})"
+                )
         for field, ids, kind in (
             ("actors", raw.actors, TagKind.ACTOR),
             ("places", raw.places, TagKind.PLACE),
@@ -93,6 +104,8 @@ def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: s
                 match=raw.match,
                 relevant_only=raw.relevant_only,
                 muted_until=raw.muted_until,
+                event_types=tuple(raw.event_types),
+                min_killed=raw.min_killed,
             )
         )
     return rules
@@ -110,12 +123,14 @@ def broad_places(watchlist: Watchlist) -> frozenset[str]:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Prepared:
     """What an entry becomes before the store is asked anything that must be decided under its
-    lock: the report with its words and identity (`item`), and, on a shared store, its tags."""
+    lock: the report with its words and identity (`item`), and, on a shared store, its reading
+    and the event read from it."""
 
     entry: Entry
     item: Item
     warnings: tuple[str, ...]
     reading: Reading | None = None
+    event: Event | None = None
 
 
 class Pipeline:
@@ -218,6 +233,7 @@ class Pipeline:
                             input_ref=prepared.entry.ref,
                             relevance=outcome.relevance,
                             place=outcome.place,
+                            event=outcome.event,
                         )
         except BaseException:
             # What is cached of the rolled-back reports (their keys, their paragraphs) goes;
@@ -237,8 +253,8 @@ class Pipeline:
         ]
 
     def _prepare_all(self, group: Sequence[Entry | InputError]) -> list[_Prepared | InputError]:
-        """`_prepare` each entry; on a shared store, tag those the store does not hold already
-        (asked in one statement)."""
+        """`_prepare` each entry; on a shared store, read those the store does not hold already
+        (asked in one statement) for their tags and event."""
         ready = [e if isinstance(e, InputError) else self._prepare(e) for e in group]
         if not self.store.shared:
             return ready
@@ -248,8 +264,10 @@ class Pipeline:
         tagged: list[_Prepared | InputError] = []
         for prepared in ready:
             if isinstance(prepared, _Prepared) and next(held) is None:
-                reading = self.tagger.read(prepared.item.report, prepared.entry.scope)
-                prepared = replace(prepared, reading=reading)
+                report = prepared.item.report
+                reading = self.tagger.read(report, prepared.entry.scope)
+                event = read_event(report, reading)
+                prepared = replace(prepared, reading=reading, event=event)
             tagged.append(prepared)
         return tagged
 
@@ -274,8 +292,8 @@ class Pipeline:
     def _seen(self, prepared: _Prepared, exact: ExactMatch) -> Outcome:
         """The outcome of an entry that is the stored report `exact`: nothing is stored."""
         verdict = seen(exact)
-        # The stored report's tags, relevance and place, so that a seen entry says what is
-        # known of it whatever was stored before.
+        # The stored report's tags, relevance, place and event, so that a seen entry says what
+        # is known of it whatever was stored before.
         known_report = self.store.get(exact.report_id)
         return Outcome(
             ref=prepared.entry.ref,
@@ -288,6 +306,7 @@ class Pipeline:
             warnings=prepared.warnings,
             relevance=known_report.relevance if known_report else None,
             place=known_report.place if known_report else None,
+            event=known_report.event if known_report else None,
         )
 
     def _ingest(self, prepared: _Prepared) -> Outcome:
@@ -297,9 +316,12 @@ class Pipeline:
         report = item.report
         judged = self.dedup.judge(item)
         verdict = judged.verdict
-        reading = prepared.reading or self.tagger.read(report, entry.scope)
+        if prepared.reading is not None and prepared.event is not None:
+            reading, event = prepared.reading, prepared.event
+        else:
+            reading = self.tagger.read(report, entry.scope)
+            event = read_event(report, reading)
         tags = reading.tags
-        event = read_event(report, reading)
         sig = None
         story_id = verdict.story_id
         if verdict.status is Status.NEW:
@@ -319,7 +341,7 @@ class Pipeline:
             )
             joined = choose(sig, nearby, self.story_policy)
             story_id = joined.story_id
-        intents = route(report, verdict, reading, self.rules, now=self.clock())
+        intents = route(report, verdict, reading, self.rules, now=self.clock(), event=event)
         added = self.store.add(
             report=report,
             fingerprint=judged.fingerprint,
@@ -332,6 +354,7 @@ class Pipeline:
             story_id=story_id,
             relevance=reading.relevance,
             place=reading.place,
+            event=event,
         )
         self.dedup.stored(added.report_id, item, judged)
         return Outcome(
@@ -346,4 +369,5 @@ class Pipeline:
             warnings=prepared.warnings,
             relevance=reading.relevance,
             place=reading.place,
+            event=event,
         )

@@ -1,7 +1,9 @@
-"""Reading stored reports again: their tags, whether they are about Libya and where it happened,
-with the watchlist as it is now. `monitor db upgrade` reads the reports stored before relevance
-and place were kept; `monitor db retag` those still missing them, or (`--all`) every report after
-a watchlist edit. A thin driver, like replay: the tag stage decides, the store keeps.
+"""Reading stored reports again: their tags, whether they are about Libya, where it happened and
+what happened, with the watchlist as it is now. `monitor db upgrade` reads the reports stored
+before relevance and place, or their event, were kept; `monitor db retag` those still missing
+them, or (`--all`) every report after a watchlist edit. A thin driver, like replay: the tag and
+event stages decide, the store keeps. A report is read whole: its event is read from the
+reading made for it then, never from one stored before.
 
 A report is read in the scope of the configured feed it came from (its `source` is the feed's
 name); a report of no configured feed keeps the scope it was last read in (a replay's `--scope`),
@@ -14,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from monitor.errors import StoreError
-from monitor.model import Reading, Report, Scope
+from monitor.event import read_event
+from monitor.model import Event, Reading, Report, Scope
 from monitor.store import Store
 
 # Reports read and stored in one transaction: a failure loses at most this much work, and
@@ -22,18 +25,21 @@ from monitor.store import Store
 BATCH_REPORTS = 500
 
 Reader = Callable[[Report, Scope], Reading]
+EventReader = Callable[[Report, Reading], Event]
 
 
 @dataclass(kw_only=True, slots=True)
 class RetagSummary:
     read: int = 0  # reports read and stored
     relevant: int = 0  # of them, about Libya
+    events: int = 0  # of them, telling of an event of a known type
     failed: int = 0  # reports that could not be read (left as they were)
 
     def line(self) -> str:
         line = (
-            f"computed relevance and place for {self.read:,} stored "
-            f"report{'' if self.read == 1 else 's'} ({self.relevant:,} about Libya)"
+            f"computed relevance, place and event for {self.read:,} stored "
+            f"report{'' if self.read == 1 else 's'} ({self.relevant:,} about Libya, "
+            f"{self.events:,} telling of an event)"
         )
         if self.failed:
             left = "it was" if self.failed == 1 else "they were"
@@ -50,10 +56,12 @@ def retag(
     on_error: Callable[[int, str], None],
     on_batch: Callable[[int], None] = lambda n: None,
     batch_reports: int = BATCH_REPORTS,
+    event_reader: EventReader = read_event,
 ) -> RetagSummary:
-    """Read the stored reports that have no relevance yet (or, with `every`, all of them) with
-    `read` (`Tagger.read`), in id order, and store what it finds in place of their tags, a batch
-    of `batch_reports` per transaction. `scopes` maps a configured feed's name to its scope.
+    """Read the stored reports that have no relevance or no event yet (or, with `every`, all of
+    them) with `read` (`Tagger.read`), then their event from that reading with `event_reader`,
+    in id order, and store what they find in place of what the reports had, a batch of
+    `batch_reports` per transaction. `scopes` maps a configured feed's name to its scope.
 
     A report that `read` fails on goes to `on_error` (its id and why) and keeps what it had; the
     others carry on. Raises StoreError when the database fails: the batches stored before stay
@@ -61,11 +69,12 @@ def retag(
     summary = RetagSummary()
     after_id = 0
     while found := store.unread(after_id=after_id, limit=batch_reports, every=every):
-        readings: list[tuple[int, Reading]] = []
+        readings: list[tuple[int, Reading, Event]] = []
         for report_id, report, last_scope in found:
             scope = scopes.get(report.source) or last_scope or "general"
             try:
-                readings.append((report_id, read(report, scope)))
+                reading = read(report, scope)
+                readings.append((report_id, reading, event_reader(report, reading)))
             except Exception as e:  # a bug on one report must not keep the others from being read
                 summary.failed += 1
                 on_error(report_id, f"{type(e).__name__}: {e}")
@@ -77,7 +86,8 @@ def retag(
                 "the rest are read by running it again"
             ) from e
         summary.read += len(readings)
-        summary.relevant += sum(1 for _, r in readings if r.relevance.relevant)
+        summary.relevant += sum(1 for _, r, _ in readings if r.relevance.relevant)
+        summary.events += sum(1 for _, _, e in readings if e.type is not None)
         after_id = found[-1][0]
         on_batch(len(found))
     return summary

@@ -173,6 +173,13 @@ MISTAKES = {
         env={"SLACK_API_URL": None},
     ),
     "database url": Mistake('database.url = "not a url"\n', ("database.url: not a database URL",)),
+    "rule event type": Mistake(
+        'alerts.rules = [{ name = "x", event_types = ["battle", "batle"] }]\n',
+        ("alerts.rules[0].event_types: unknown event type 'batle'",),
+    ),
+    "rule min_killed": Mistake(
+        'alerts.rules = [{ name = "x", min_killed = -1 }]\n', ("alerts.rules[0].min_killed",)
+    ),
     "database kind": Mistake(
         'database.url = "nosuchdb://monitor:pw-in-url@db.example/x"\n',
         ("database.url", "no database of kind 'nosuchdb'", "monitor:***@db.example"),

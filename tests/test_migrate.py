@@ -1,7 +1,7 @@
 """Schema revisions: a new database starts at the current one, an old one is refused until
 `monitor db upgrade`, which keeps every row and reads the reports stored before relevance and
-place were kept; `monitor db retag` reads them again. The old database is real: written by
-monitor at revision 0001 (tests/data/old)."""
+place, or their event, were kept; `monitor db retag` reads them again. The old database is real:
+written by monitor at revision 0001 (tests/data/old)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from sqlalchemy import MetaData, create_engine, select, text
 
 from monitor.config import load_settings
 from monitor.errors import StoreError
-from monitor.model import Reading, Report, Scope
+from monitor.event import read_event
+from monitor.model import Event, Reading, Report, Scope
 from monitor.retag import retag
 from monitor.store import SqlStore, create_store_engine, migrate
 from monitor.tag import Tagger, Watchlist
@@ -36,7 +37,8 @@ KEPT = {
     " FROM alerts ORDER BY id",
 }
 COMPUTED = re.compile(
-    r"computed relevance and place for ([\d,]+) stored reports? \(([\d,]+) about Libya\)"
+    r"computed relevance, place and event for ([\d,]+) stored reports? "
+    r"\(([\d,]+) about Libya, ([\d,]+) telling of an event\)"
 )
 
 
@@ -73,17 +75,18 @@ def _computed(stderr: str) -> tuple[int, int]:
 
 def _assert_read_as(url: str, tagger: Tagger, scopes: dict[str, Scope] | None = None) -> int:
     """Every stored report holds what reading it now gives (in its source's scope, given, else
-    general); how many are about Libya."""
+    general) and the event read from that; how many are about Libya."""
     relevant = 0
     with SqlStore.open(url) as store:
         for stored in store.query(relevant=None):
             reading = tagger.read(
                 stored.report, (scopes or {}).get(stored.report.source, "general")
             )
-            assert (stored.tags, stored.relevance, stored.place) == (
+            assert (stored.tags, stored.relevance, stored.place, stored.event) == (
                 reading.tags,
                 reading.relevance,
                 reading.place,
+                read_event(stored.report, reading),
             ), stored.id
             relevant += reading.relevance.relevant
     return relevant
@@ -187,12 +190,89 @@ def test_an_old_database_is_refused_then_upgraded_without_losing_a_row(
     )
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reports_read_before_events_were_kept_are_read_for_their_event_on_upgrade(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, configured: Tagger
+) -> None:
+    """A database at revision 0004 (relevance and place read, no event): the upgrade adds the
+    event's columns, then reads each report for its event and says how many."""
+    url = _old(backend, tmp_path, request)
+    assert run_monitor("db", "upgrade", "--db", url, cwd=tmp_path).returncode == 0
+    # A plain engine: SQLite rebuilds the table to drop columns, which its foreign keys (on in
+    # the store's engine) would refuse.
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        command.downgrade(migrate._config(connection), "0004")
+    with engine.connect() as connection:
+        assert migrate.current(connection) == "0004"
+        assert (
+            connection.execute(
+                text("SELECT count(*) FROM reports WHERE relevant IS NULL")
+            ).scalar_one()
+            == 0
+        )
+    engine.dispose()
+    kept = _kept(url)
+
+    upgraded = run_monitor("db", "upgrade", "--db", url, cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"upgraded from 0004 to {migrate.head()}" in upgraded.stderr
+    assert _computed(upgraded.stderr)[0] == 10
+    _assert_read_as(url, configured)
+    with SqlStore.open(url) as store:
+        assert store.count_unread() == 0
+        assert all(s.event is not None for s in store.query(relevant=None))
+    assert _kept(url) == kept
+
+
+def test_retag_reads_the_event_from_the_reading_it_makes(
+    tmp_path: Path, configured: Tagger
+) -> None:
+    """The event stage is given the reading the tag stage has just made of the report; what it
+    gives is stored; a report it fails on is named and keeps what it had."""
+    url = _sqlite_copy(tmp_path)
+    engine = create_store_engine(url)
+    migrate.upgrade(engine)  # the schema only: nothing read yet
+    engine.dispose()
+    given: list[tuple[Report, Reading]] = []
+
+    def read_battle(report: Report, reading: Reading) -> Event:
+        given.append((report, reading))
+        if report.source == "seeds" and report.title.startswith("Islamic State in Libya"):
+            raise ValueError("a bug in the event stage")
+        if report.source == "seeds":
+            return Event(type="battle", killed=len(report.title))
+        return Event(type=None)
+
+    errors: list[tuple[int, str]] = []
+    with SqlStore.open(url) as store:
+        summary = retag(
+            store, configured.read, {}, on_error=lambda i, why: errors.append((i, why)),
+            event_reader=read_battle,
+        )  # fmt: skip
+        assert errors == [(3, "ValueError: a bug in the event stage")]
+        assert (summary.read, summary.events, summary.failed) == (9, 4, 1)
+        assert summary.line().startswith("computed relevance, place and event for 9 stored")
+        assert "4 telling of an event)" in summary.line()
+        assert len(given) == 10
+        for report, reading in given:
+            assert reading == configured.read(report, "general")
+        stored = {s.id: s for s in store.query(relevant=None)}
+        assert (stored[3].event, stored[3].relevance) == (None, None)  # it keeps what it had
+        for s in stored.values():
+            if s.id != 3:
+                battle = Event(type="battle", killed=len(s.report.title))
+                assert s.event == (battle if s.report.source == "seeds" else Event(type=None))
+        assert store.count_unread() == 1
+
+
 def test_a_new_database_starts_at_the_current_revision(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
     SqlStore.open(url).close()
     engine = create_engine(url)
     with engine.connect() as connection:
-        assert migrate.current(connection) == migrate.head() == "0004"
+        assert migrate.current(connection) == migrate.head() == "0005"
         assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
     engine.dispose()
 
@@ -233,7 +313,7 @@ def test_retag_reads_what_is_missing_or_with_all_every_report_in_its_feeds_scope
 
     nothing = run_monitor("db", "retag", "--db", url, cwd=tmp_path)
     assert nothing.returncode == 0
-    assert "no stored report is missing relevance and place" in nothing.stderr
+    assert "no stored report is missing relevance, place or event" in nothing.stderr
 
     # A report left unread (an upgrade stopped part way): only it is read.
     engine = create_engine(url)
@@ -300,5 +380,5 @@ def test_a_report_that_cannot_be_read_is_named_and_the_others_are_read(
         # Once the tag stage works, running it again reads that one.
         again = retag(store, configured.read, {}, on_error=lambda i, why: errors.append((i, why)))
         assert (again.read, again.failed, len(errors)) == (1, 0, 1)
-        assert again.line().startswith("computed relevance and place for 1 stored report (")
+        assert again.line().startswith("computed relevance, place and event for 1 stored report (")
     _assert_read_as(url, configured)

@@ -3,6 +3,7 @@ delivered through a notifier twin that records what it is given."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from sqlalchemy import text
 from monitor.alert import AlertMessage, Notifier, Rule
 from monitor.clock import Clock
 from monitor.errors import DeliveryError, InputError, StoreError
-from monitor.model import AlertStatus, Entry, Status
+from monitor.event import read_event
+from monitor.model import AlertStatus, Entry, Event, Reading, Status
 from monitor.pipeline import Outcome, Pipeline
 from monitor.replay import plan, replay
 from monitor.sources import read_input
@@ -373,6 +375,31 @@ def test_a_seen_entry_carries_what_is_stored_of_its_report(
             first[1].relevance,
             first[1].place,
         )
+
+
+def test_each_report_is_stored_with_the_event_read_from_its_reading(
+    db_url: str, tagger: Tagger, clock: Clock
+) -> None:
+    """On SQLite the event is read under the group's lock; on PostgreSQL (a store replicas
+    share) before it, beside the reading. Either way it is stored with the report, and a seen
+    entry says what is stored."""
+    with SqlStore.open(db_url, clock=clock) as store:
+        _, first, _ = _replay(_pipeline(store, tagger, clock), SEEDS)
+        for outcome in first:
+            reading = tagger.read(outcome.report, "general")
+            assert outcome.event is not None
+            assert outcome.event == read_event(outcome.report, reading)
+            assert store.get(outcome.report_id).event == outcome.event  # type: ignore[union-attr]
+        # As if another process had read it otherwise: a seen entry says what the store holds.
+        stored = store.get(first[0].report_id)
+        assert stored is not None and stored.relevance is not None
+        battle = Event(type="battle", killed=4, date=date(2017, 8, 31))
+        reading = Reading(tags=stored.tags, relevance=stored.relevance, place=stored.place)
+        store.save_readings([(stored.id, reading, battle)])
+        _, again, _ = _replay(_pipeline(store, tagger, clock), SEEDS)
+        assert [o.verdict.status for o in again] == [Status.SEEN] * 5
+        assert again[0].event == battle
+        assert [o.event for o in again[1:]] == [o.event for o in first[1:]]
 
 
 def test_a_replay_reads_every_entry_in_its_scope(db_url: str, tagger: Tagger, clock: Clock) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from monitor.alert import Rule, route
+from monitor.alert.notify import ConsoleNotifier
+from monitor.assembly import assemble, changes
 from monitor.config import load_settings
 from monitor.errors import ConfigError
-from monitor.model import Report, Status, Verdict
+from monitor.model import Event, Report, Status, Verdict
 from monitor.pipeline import rules_from_settings
 from monitor.tag import Tagger, load_watchlist
 from tests.conftest import CONFIG
@@ -125,4 +128,91 @@ def test_muted_until_and_the_default_channel_come_from_the_config(tmp_path: Path
     with pytest.raises(
         ConfigError, match=r"alerts.rules\[0\].muted_until.*'tomorrow' is not a date"
     ):
+        load_settings(path, env={})
+
+
+# --- what happened ---------------------------------------------------------------------------
+
+
+def test_a_rule_of_event_types_and_dead_alerts_on_those_events_only(tagger: Tagger) -> None:
+    """The event is made here (not read), so that this holds whatever the event stage reads."""
+    rules = [Rule(name="deadly battles", channel="#b", event_types=("battle",), min_killed=1)]
+    report = _report("Clashes in Sirte killed three LNA soldiers.")
+    reading = tagger.read(report)
+
+    def alerts(event: Event | None) -> list[str]:
+        return [a.channel for a in route(report, NEW, reading, rules, event=event)]
+
+    assert alerts(Event(type="battle", killed=3)) == ["#b"]
+    assert alerts(Event(type="protest", killed=3)) == []
+    assert alerts(Event(type="battle", killed=None)) == []  # no number given is not enough
+    assert alerts(Event(type="battle", killed=0)) == []
+    assert alerts(Event(type=None, killed=3)) == []
+    assert alerts(None) == []  # not read for an event
+    # Never a duplicate, and never a report not about Libya (unless the rule says so).
+    battle = Event(type="battle", killed=3)
+    assert route(report, DUPLICATE, reading, rules, event=battle) == []
+    abroad = _report("Clashes in Donetsk killed three soldiers.")
+    assert route(abroad, NEW, tagger.read(abroad), rules, event=battle) == []
+
+
+def test_event_criteria_are_required_whatever_the_rule_matches_with(tagger: Tagger) -> None:
+    """ "Every battle with deaths in the Oil Crescent": the place is one criterion of `match`,
+    the event's criteria are required on top of it."""
+    rule = Rule(
+        name="oil", channel="#oil", places=("oil_crescent",), actors=("pfg",), match="any",
+        event_types=("battle", "explosion_remote_violence"), min_killed=1,
+    )  # fmt: skip
+    in_crescent = _report("Clashes at Ras Lanuf killed two guards.")
+    elsewhere = _report("Clashes in Sabha killed two guards.")
+    deadly = Event(type="battle", killed=2)
+
+    def alerts(report: Report, event: Event, r: Rule = rule) -> list[str]:
+        return [a.channel for a in route(report, NEW, tagger.read(report), [r], event=event)]
+
+    assert alerts(in_crescent, deadly) == ["#oil"]
+    assert alerts(in_crescent, Event(type="explosion_remote_violence", killed=5)) == ["#oil"]
+    assert alerts(in_crescent, Event(type="protest", killed=2)) == []
+    assert alerts(in_crescent, Event(type="battle")) == []
+    assert alerts(elsewhere, deadly) == []  # the rule's own criteria still hold
+    # min_killed = 0 asks for a number of dead, whatever it is.
+    counted = replace(rule, event_types=(), min_killed=0)
+    assert alerts(in_crescent, Event(type="battle", killed=0), counted) == ["#oil"]
+    assert alerts(in_crescent, Event(type="battle"), counted) == []
+
+
+def test_event_criteria_come_from_the_config_and_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        '[[alerts.rules]]\nname = "battles"\nchannel = "#b"\n'
+        'event_types = ["battle", "riot"]\nmin_killed = 1\n'
+        '[[alerts.rules]]\nname = "default"\n',
+        encoding="utf-8",
+    )
+    watchlist = load_watchlist(CONFIG / "actors.toml", [CONFIG / "places.toml"])
+    loaded = load_settings(path, env={})
+    battles, default = assemble(loaded, notifier=ConsoleNotifier()).rules
+    assert (battles.event_types, battles.min_killed) == (("battle", "riot"), 1)
+    assert (default.event_types, default.min_killed) == ((), None)
+    # A reload that edits them is a change of the rule.
+    path.write_text(path.read_text("utf-8").replace("min_killed = 1", "min_killed = 5"), "utf-8")
+    edited = assemble(load_settings(path, env={}), notifier=ConsoleNotifier())
+    assert edited.rules[0].min_killed == 5
+    assert changes(assemble(loaded, notifier=ConsoleNotifier()), edited) == [
+        "rules: changed battles"
+    ]
+
+    path.write_text(
+        '[[alerts.rules]]\nname = "x"\nevent_types = ["battle", "batle"]\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        rules_from_settings(load_settings(path, env={}).settings, watchlist, str(path))
+    assert str(caught.value).startswith(
+        f"{path}: alerts.rules[0].event_types: unknown event type 'batle' (the types are battle, "
+    )
+    path.write_text('[[alerts.rules]]\nname = "x"\nmin_killed = -1\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"alerts.rules\[0\].min_killed: .*greater than or"):
+        load_settings(path, env={})
+    path.write_text('[[alerts.rules]]\nname = "x"\nmin_killed = "3"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"alerts.rules\[0\].min_killed"):
         load_settings(path, env={})

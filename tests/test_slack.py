@@ -3,22 +3,33 @@ loopback (tests/fakeslack.py). Plus the message builder's escaping and Slack's l
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
 import time
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from monitor.alert import Dispatcher, Rule
 from monitor.alert.blockkit import BLOCKS_MAX, SECTION_MAX, TEXT_MAX, message_payload
-from monitor.alert.message import AlertMessage, Mention, build_message
+from monitor.alert.message import AlertMessage, Mention, build_message, event_line
+from monitor.alert.notify import ConsoleNotifier
 from monitor.alert.slack import SlackNotifier
 from monitor.clock import Clock, utc_now
-from monitor.model import AlertStatus, Entry, Report, Status, StoredReport
+from monitor.model import (
+    AlertStatus,
+    Entry,
+    Event,
+    Place,
+    Reading,
+    Report,
+    Status,
+    StoredReport,
+)
 from monitor.pipeline import Pipeline
 from monitor.store import SqlStore
 from monitor.tag import Tagger
@@ -128,6 +139,55 @@ def test_a_stored_report_gives_the_message_its_place_and_reasons(tagger: Tagger)
     assert message.place is not None and message.place.id == "ajdabiya"
     assert 'after "near"' in message.place_reason
     assert message.why.startswith("about Libya (") and "Ajdabiya in the title" in message.why
+
+
+NAWFALIYA = Place(
+    id="nawfaliya", name="al-Nawfaliya", kind="town", lat=30.78, lon=17.84, parents=("libya",),
+    text="al-Nawfaliya", field="title", start=30, reason='in the title, after "in"',
+)  # fmt: skip
+CAR_BOMB = Event(
+    type="explosion_remote_violence",
+    subtype="remote_explosive",
+    killed=4,
+    injured=8,
+    date=date(2017, 8, 31),
+)
+
+
+def test_the_event_line_says_what_happened_where_and_when() -> None:
+    line = "Explosion/remote violence · 4 killed, 8 injured · al-Nawfaliya · 31 Aug 2017"
+    assert event_line(CAR_BOMB, NAWFALIYA) == line
+    # Counts in their order (killed, injured, kidnapped, arrested); none given, or 0, left out.
+    protest = Event(type="protest", killed=0, injured=None, kidnapped=3, arrested=12)
+    assert event_line(protest, None) == "Protest · 3 kidnapped, 12 arrested"
+    assert event_line(Event(type="battle", killed=1200), None) == "Battle · 1,200 killed"
+    # No type: what else is known still says something.
+    assert event_line(Event(type=None, killed=2), NAWFALIYA) == "2 killed · al-Nawfaliya"
+    assert event_line(Event(type=None, date=date(2017, 9, 1)), None) == "1 Sep 2017"
+    # Nothing known of an event (or not yet read for one): no line, whatever the place.
+    assert event_line(Event(type=None), NAWFALIYA) == ""
+    assert event_line(Event(type=None, killed=0), None) == ""
+    assert event_line(None, NAWFALIYA) == ""
+
+
+def test_the_event_line_stands_before_the_text_in_every_form_of_the_message() -> None:
+    line = "Explosion/remote violence · 4 killed, 8 injured · al-Nawfaliya · 31 Aug 2017"
+    payload = message_payload(_message(event_line=line))
+    texts = [b.get("text", {}).get("text", "") for b in payload["blocks"]]
+    event_at = texts.index(f"*{line}*")
+    assert texts[event_at + 1] == ">Fighting in Sirte."  # the snippet, right after it
+    assert payload["text"] == f"Clashes in Sirte (Libya Herald)\n{line}"
+    console = io.StringIO()
+    ConsoleNotifier(console).send(_message(event_line=line))
+    lines = console.getvalue().splitlines()
+    assert lines[lines.index(line) + 1] == "Fighting in Sirte."
+    # Without an event: no line, and the text as it was.
+    plain = message_payload(_message())
+    assert plain["text"] == "Clashes in Sirte (Libya Herald)"
+    assert len(plain["blocks"]) == len(payload["blocks"]) - 1
+    console = io.StringIO()
+    ConsoleNotifier(console).send(_message())
+    assert "·" not in console.getvalue().split("\n", 3)[-1]
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://x/", None])
@@ -401,6 +461,39 @@ def test_a_slack_that_does_not_answer_is_tried_again_and_posted_once(
     assert done.sent == 1 and len(fake_slack.posted) == 1
     assert alert.status is AlertStatus.SENT and alert.ts == fake_slack.posted[0].ts
     assert alert.attempts == 1 and fake_slack.attempts == 3
+
+
+def test_the_posted_message_says_what_happened(
+    tmp_path: Path, fake_slack: FakeSlack, tagger: Tagger, clock: Clock
+) -> None:
+    notifier = SlackNotifier(TOKEN, api_url=fake_slack.api_url, pace_s=0)
+    with SqlStore.open(f"sqlite:///{tmp_path / 'm.db'}", clock=clock) as store:
+        pipeline = Pipeline(
+            store=store, tagger=tagger, rules=[Rule(name="all", channel="#x")], notifier=None,
+            clock=clock,
+        )  # fmt: skip
+        outcome = pipeline.process(
+            Entry(
+                ref="r",
+                source="S",
+                title="Car bomb kills four in al-Nawfaliya",
+                body="A car bomb killed four people and wounded eight at a checkpoint in"
+                " al-Nawfaliya on Thursday, the LNA said.",
+            )
+        )
+        stored = store.get(outcome.report_id)
+        assert stored is not None and stored.relevance is not None
+        assert stored.place is not None and stored.place.id == "nawfaliya"
+        # The event as the event stage would read it (made here, so that this test holds
+        # whatever that stage decides), stored before the alert goes.
+        reading = Reading(tags=stored.tags, relevance=stored.relevance, place=stored.place)
+        store.save_readings([(stored.id, reading, CAR_BOMB)])
+        done = Dispatcher(store, notifier).run(wait_until=time.monotonic() + HANG_S)
+    assert done.sent == 1
+    (posted,) = fake_slack.posted
+    line = "Explosion/remote violence · 4 killed, 8 injured · al-Nawfaliya · 31 Aug 2017"
+    assert posted.text.endswith(f"\n{line}")
+    assert {"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}} in posted.blocks
 
 
 def test_an_alert_handed_over_by_a_process_that_died_is_found_not_sent_twice(

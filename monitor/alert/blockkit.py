@@ -136,6 +136,9 @@ def message_payload(message: AlertMessage) -> dict[str, Any]:
                 ],
             }
         )
+    # What happened, in a line of its own before the text it was read from.
+    if message.event_line:
+        blocks.append(_section(f"*{escape(message.event_line)}*"))
     if message.snippet:
         blocks.append(_section(">" + escape(message.snippet).replace("\n", "\n>")))
     if message.follow_up:
@@ -158,7 +161,8 @@ def message_payload(message: AlertMessage) -> dict[str, Any]:
             }
         )
     prefix = f"Follow-up from {message.source}: " if message.follow_up else ""
-    text = _cut(escape(f"{prefix}{title} ({message.source})"), TEXT_MAX)
+    event = f"\n{message.event_line}" if message.event_line else ""
+    text = _cut(escape(f"{prefix}{title} ({message.source}){event}"), TEXT_MAX)
     payload: dict[str, Any] = {"text": text, "blocks": blocks[:BLOCKS_MAX]}
     if message.thread_ts:
         payload["thread_ts"] = message.thread_ts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.model import StoredReport, TagKind
+from monitor.model import EVENT_COUNTS, EVENT_TYPES, Event, Place, StoredReport, TagKind
 
 SNIPPET_CHARS = 300
 
@@ -33,6 +33,7 @@ class AlertMessage:
     place: Mention | None = None  # where it happened
     place_reason: str = ""  # why that place ('in the title, after "near"')
     why: str = ""  # why it is about Libya, in a line
+    event_line: str = ""  # what happened, in a line (see `event_line`); empty when unknown
     story_id: int | None = None  # the story it belongs to (its own id when it opens one)
     thread_ts: str | None = None  # the message of the story's first report, to reply under
 
@@ -79,6 +80,30 @@ def why_relevant(stored: StoredReport) -> str:
     return f"{said} ({relevance.score:.2f})" + (": " + ", ".join(named[:4]) if named else "")
 
 
+def event_counts(event: Event) -> str:
+    """The counts an event gives, in EVENT_COUNTS order: "4 killed, 8 injured"; a count not
+    given, or of 0, is left out."""
+    return ", ".join(f"{n:,} {what}" for what in EVENT_COUNTS if (n := getattr(event, what)))
+
+
+def event_line(event: Event | None, place: Place | None) -> str:
+    """What happened, in a line: the type's name, the counts given, where it happened (the
+    report's place) and the day, joined by " · ":
+    "Explosion/remote violence · 4 killed, 8 injured · al-Nawfaliya · 31 Aug 2017".
+
+    Empty when the event tells nothing of its own (no type, no count, no day) or the report has
+    not been read for one: the place alone says no more than the message's "Where"."""
+    if event is None:
+        return ""
+    named = EVENT_TYPES.get(event.type, event.type) if event.type else ""
+    counts = event_counts(event)
+    day = f"{event.date.day} {event.date:%b %Y}" if event.date else ""
+    if not (named or counts or day):
+        return ""
+    parts = [named, counts, place.name if place else "", day]
+    return " · ".join(p for p in parts if p)
+
+
 def build_message(
     stored: StoredReport, *, alert_id: int, channel: str, thread_ts: str | None = None
 ) -> AlertMessage:
@@ -105,6 +130,7 @@ def build_message(
         ),
         place_reason=stored.place.reason if stored.place else "",
         why=why_relevant(stored),
+        event_line=event_line(stored.event, stored.place),
         story_id=stored.story_id,
         thread_ts=thread_ts,
     )

@@ -84,6 +84,8 @@ class ConsoleNotifier(Notifier):
             )
         if message.follow_up:
             lines.append(f"follow-up of story {message.story_id}")
+        if message.event_line:
+            lines.append(message.event_line)
         lines.append(message.snippet)
         stream.write("\n".join(lines) + "\n\n")
         stream.flush()

@@ -9,6 +9,15 @@ France, the UN and ISIS, whom the whole world's news names. A rule with no crite
 every report about Libya (with `relevant_only = False`: every report that names a watchlist
 actor or place). A report that several rules send to one channel alerts there once. A rule can
 be muted until a time. Duplicates never alert.
+
+What happened (the report's `Event`, see `monitor.event`) narrows a rule, whatever its `match`:
+with `event_types` the event must be of one of them, with `min_killed` it must give a number of
+dead of at least that (none given is not enough, not even for 0). Both are required on top of
+the rest of the rule, as an analyst means "every battle with deaths in the Oil Crescent": a rule
+of places = ["oil_crescent"], event_types = ["battle"], min_killed = 1 and match = "any" alerts
+on battles with deaths in the Oil Crescent, not on every report of the Oil Crescent nor on
+every deadly battle. A rule of event criteria alone matches what a rule of no criteria does,
+narrowed to those events.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from monitor.model import AlertIntent, Reading, Report, Status, Tag, TagKind, Verdict
+from monitor.model import AlertIntent, Event, Reading, Report, Status, Tag, TagKind, Verdict
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -33,6 +42,9 @@ class Rule:
     match: Literal["any", "all"] = "any"
     relevant_only: bool = True
     muted_until: datetime | None = None  # a muted rule raises no alert until then
+    # What happened: required whatever `match` says (see the module's docstring).
+    event_types: tuple[str, ...] = ()
+    min_killed: int | None = None
 
 
 def _keyword_found(keyword: str, text: str) -> bool:
@@ -49,9 +61,17 @@ class _Subject:
     text: str
     tagged: bool
     relevant: bool
+    event_type: str | None = None
+    killed: int | None = None
 
     @classmethod
-    def of(cls, report: Report, tags: Sequence[Tag], relevant: bool = True) -> _Subject:
+    def of(
+        cls,
+        report: Report,
+        tags: Sequence[Tag],
+        relevant: bool = True,
+        event: Event | None = None,
+    ) -> _Subject:
         def ids(kind: TagKind) -> frozenset[str]:
             return frozenset(i for t in tags if t.kind is kind for i in (t.entity_id, *t.parents))
 
@@ -62,11 +82,18 @@ class _Subject:
             text=f"{report.title}\n{report.text}",
             tagged=bool(tags),
             relevant=relevant,
+            event_type=None if event is None else event.type,
+            killed=None if event is None else event.killed,
         )
 
 
 def _matches(rule: Rule, subject: _Subject) -> bool:
     if rule.relevant_only and not subject.relevant:
+        return False
+    # What happened narrows the rule whatever its `match` says.
+    if rule.event_types and subject.event_type not in rule.event_types:
+        return False
+    if rule.min_killed is not None and (subject.killed is None or subject.killed < rule.min_killed):
         return False
     checks: list[bool] = []
     if rule.actors:
@@ -85,9 +112,9 @@ def _matches(rule: Rule, subject: _Subject) -> bool:
     return all(checks) if rule.match == "all" else any(checks)
 
 
-def rule_matches(rule: Rule, report: Report, reading: Reading) -> bool:
-    """Whether `rule` matches a report read as `reading`."""
-    return _matches(rule, _Subject.of(report, reading.tags, reading.relevance.relevant))
+def rule_matches(rule: Rule, report: Report, reading: Reading, event: Event | None = None) -> bool:
+    """Whether `rule` matches a report read as `reading`, telling of `event`."""
+    return _matches(rule, _Subject.of(report, reading.tags, reading.relevance.relevant, event))
 
 
 def route(
@@ -96,12 +123,14 @@ def route(
     reading: Reading,
     rules: Sequence[Rule],
     now: datetime | None = None,
+    event: Event | None = None,
 ) -> list[AlertIntent]:
     """The alerts a report raises: one per channel, from the first rule that sends it there
-    (a rule muted until after `now` sends nothing)."""
+    (a rule muted until after `now` sends nothing). `event` is what happened (None: not known,
+    which no rule of event criteria matches)."""
     if verdict.status is not Status.NEW:
         return []
-    subject = _Subject.of(report, reading.tags, reading.relevance.relevant)
+    subject = _Subject.of(report, reading.tags, reading.relevance.relevant, event)
     intents: dict[str, AlertIntent] = {}
     for rule in rules:
         if rule.muted_until is not None and now is not None and now < rule.muted_until:

@@ -51,7 +51,7 @@ def current_command(config_file: Path | None, db_url: str | None) -> None:
 def upgrade_command(config_file: Path | None, db_url: str | None) -> None:
     """Bring the database's schema to the revision this monitor needs, keeping every row; then
     read the reports stored before it (with the configured watchlist and feeds) for whether
-    each is about Libya and where it happened, with their tags read again.
+    each is about Libya, where it happened and what happened, with their tags read again.
 
     A report that cannot be read is named, keeps what it had, and makes the exit code 1; running
     the upgrade again (or `monitor db retag`) reads it then."""
@@ -85,7 +85,8 @@ def upgrade_command(config_file: Path | None, db_url: str | None) -> None:
 )
 def retag_command(config_file: Path | None, db_url: str | None, every: bool) -> None:
     """Read stored reports again with the configured watchlist: their tags, whether each is
-    about Libya and where it happened. Only the reports not yet read for these, unless --all.
+    about Libya, where it happened and what happened. Only the reports not yet read for these,
+    unless --all.
 
     A report's scope is its feed's (`scope` of the [[feeds]] entry named as its source), else
     the one it was last read in, else general. Nothing else of a report changes (its verdict,
@@ -95,7 +96,7 @@ def retag_command(config_file: Path | None, db_url: str | None, every: bool) -> 
     tagger = tagger_of(loaded)
     summary = _read_again(loaded, tagger, every=every)
     if summary is None:
-        err("no stored report is missing relevance and place; --all reads every one again")
+        err("no stored report is missing relevance, place or event; --all reads every one again")
     elif summary.failed:
         sys.exit(1)
 

@@ -15,7 +15,7 @@ from monitor.cli.alerts import drain
 from monitor.cli.options import NoProgress, config_options, err
 from monitor.config import load_settings
 from monitor.errors import InputError
-from monitor.model import SCOPES, Scope, Status, StoredReport, TagKind, Verdict
+from monitor.model import EVENT_TYPES, SCOPES, Scope, Status, StoredReport, TagKind, Verdict
 from monitor.output import not_about_libya, reading_line, report_json, shorten
 from monitor.pipeline import Outcome
 from monitor.replay import plan, replay
@@ -93,6 +93,7 @@ def replay_command(
                     alerts=outcome.alerts,
                     relevance=outcome.relevance,
                     place=outcome.place,
+                    event=outcome.event,
                 )
                 click.echo(json.dumps(obj, ensure_ascii=False))
             else:
@@ -146,7 +147,7 @@ def _outcome_line(outcome: Outcome) -> str:
         status += f" ({verdict.reason})"
     elif outcome.story_id is not None and outcome.story_id != outcome.report_id:
         status += f", story {outcome.story_id}"
-    reading = reading_line(outcome.tags, outcome.relevance, outcome.place)
+    reading = reading_line(outcome.tags, outcome.relevance, outcome.place, outcome.event)
     return (
         f"{outcome.report_id:>6}  {status:<24} {outcome.ref}\n"
         f"        {shorten(outcome.report.title, 90)}\n"
@@ -166,11 +167,41 @@ def _parse_since(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def _event_types(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> frozenset[str]:
+    """The event types of `--event-type` (repeated, or comma-separated), each one of
+    EVENT_TYPES."""
+    given = {t.strip() for value in values for t in value.split(",") if t.strip()}
+    unknown = sorted(given - EVENT_TYPES.keys())
+    if unknown:
+        raise click.BadParameter(
+            f"no event type {', '.join(repr(t) for t in unknown)} "
+            f"(the types are {', '.join(EVENT_TYPES)})"
+        )
+    return frozenset(given)
+
+
 @click.command("reports")
 @config_options
 @click.option("--actor", metavar="ID", help="Only reports naming this actor (or one inside it).")
 @click.option("--location", metavar="ID", help="Only reports naming this place (or one inside it).")
 @click.option("--since", metavar="DATE", help="Only reports published (else fetched) since DATE.")
+@click.option(
+    "--event-type",
+    "event_types",
+    metavar="TYPE",
+    multiple=True,
+    callback=_event_types,
+    help=f"Only reports of an event of this type (repeat it, or separate types by commas): "
+    f"{', '.join(EVENT_TYPES)}.",
+)
+@click.option(
+    "--min-killed",
+    metavar="N",
+    type=click.IntRange(min=0),
+    help="Only reports that give N or more people killed.",
+)
 @click.option(
     "--all",
     "every",
@@ -185,12 +216,14 @@ def reports_command(
     actor: str | None,
     location: str | None,
     since: str | None,
+    event_types: frozenset[str],
+    min_killed: int | None,
     every: bool,
     limit: int,
     as_json: bool,
 ) -> None:
-    """List stored reports about Libya, newest first, with where each happened (--all: every
-    report). IDs are watchlist ids (see `config/actors.toml`)."""
+    """List stored reports about Libya, newest first, with where each happened and what
+    happened (--all: every report). IDs are watchlist ids (see `config/actors.toml`)."""
     since_at = _parse_since(since)
     loaded = load_settings(config_file, db_url=db_url)
     watchlist = watchlist_of(loaded)
@@ -211,6 +244,8 @@ def reports_command(
             status=None if every else Status.NEW,
             # Reports not yet read for relevance are listed: nothing says they are not about Libya.
             relevant=None if every else True,
+            event_types=event_types,
+            min_killed=min_killed,
             limit=limit,
         )
         for stored in found:
@@ -225,11 +260,12 @@ def reports_command(
                     alerts=store.alerts_of(stored.id),
                     relevance=stored.relevance,
                     place=stored.place,
+                    event=stored.event,
                 )
                 click.echo(json.dumps(obj, ensure_ascii=False))
             else:
                 published = stored.report.published or stored.report.fetched_at
-                reading = reading_line(stored.tags, stored.relevance, stored.place)
+                reading = reading_line(stored.tags, stored.relevance, stored.place, stored.event)
                 click.echo(
                     f"{stored.id:>6}  {published:%Y-%m-%d}  "
                     f"{shorten(stored.report.source, 20):<20}  {shorten(stored.report.title, 70)}\n"

@@ -7,7 +7,7 @@ Every method raises StoreError when the database fails.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +17,7 @@ from monitor.dedup import DedupReads, Fingerprint
 from monitor.model import (
     AlertIntent,
     AlertStatus,
+    Event,
     FeedState,
     Place,
     Reading,
@@ -98,6 +99,7 @@ class Store(DedupReads, Protocol):
         story_id: int | None = None,
         relevance: Relevance | None = None,
         place: Place | None = None,
+        event: Event | None = None,
     ) -> Added: ...
 
     def get(self, report_id: int) -> StoredReport | None: ...
@@ -110,6 +112,8 @@ class Store(DedupReads, Protocol):
         since: datetime | None = None,
         status: Status | None = None,
         relevant: bool | None = None,
+        event_types: Collection[str] = (),
+        min_killed: int | None = None,
         limit: int | None = None,
     ) -> list[StoredReport]: ...
 
@@ -121,7 +125,7 @@ class Store(DedupReads, Protocol):
         self, *, after_id: int, limit: int, every: bool = False
     ) -> list[tuple[int, Report, Scope | None]]: ...
 
-    def save_readings(self, readings: Sequence[tuple[int, Reading]]) -> None: ...
+    def save_readings(self, readings: Sequence[tuple[int, Reading, Event]]) -> None: ...
 
     # --- the outbox ----------------------------------------------------------------------------
 

@@ -1,20 +1,32 @@
 """Reports in the SQL store: each stored in one transaction with everything it owns, read back
-as domain types, and read again for relevance and place (`monitor db retag`)."""
+as domain types, and read again for relevance, place and event (`monitor db retag`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, false, func, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import selectinload
 
 from monitor.dedup import Fingerprint
 from monitor.model import (
     AlertIntent,
     AlertStatus,
+    Event,
     Place,
     Reading,
     Relevance,
@@ -30,6 +42,7 @@ from monitor.store.base import Added
 from monitor.store.driver import chunks
 from monitor.store.rows import (
     child_rows,
+    event_values,
     reading_values,
     report_of,
     report_values,
@@ -60,10 +73,12 @@ class Reports(SqlSession):
         story_id: int | None = None,
         relevance: Relevance | None = None,
         place: Place | None = None,
+        event: Event | None = None,
     ) -> Added:
-        """Store a report with its verdict, tags, alerts, whether it is about Libya and where it
-        happened and, for an original, its retrieval `keys` and story `signature`, in one
-        transaction. `story_id` None opens a story whose id is the report's own."""
+        """Store a report with its verdict, tags, alerts, whether it is about Libya, where it
+        happened and what happened and, for an original, its retrieval `keys` and story
+        `signature`, in one transaction. `story_id` None opens a story whose id is the report's
+        own."""
         now = self._clock()
         driver = self._driver
         values = report_values(
@@ -77,10 +92,11 @@ class Reports(SqlSession):
             stored_at=now,
             relevance=relevance,
             place=place,
+            event=event,
         )
         for column in ("published", "fetched_at", "stored_at"):
             values[column] = driver.time_in(values[column])
-        for column in ("relevance", "place"):
+        for column in ("relevance", "place", "event"):
             values[column] = driver.json_in(values[column])
         with self._writing() as cursor:
             connection = cursor.connection
@@ -173,12 +189,16 @@ class Reports(SqlSession):
         since: datetime | None = None,
         status: Status | None = None,
         relevant: bool | None = None,
+        event_types: Collection[str] = (),
+        min_killed: int | None = None,
         limit: int | None = None,
     ) -> list[StoredReport]:
         """Stored reports, newest first. `actor` and `place` match an entity named in the report
         or any entity it belongs to; `since` compares the published time, else the fetch time.
         `relevant` True keeps the reports about Libya and those not yet read for it (see
-        `monitor db retag`), False those that are not about Libya; None keeps every one."""
+        `monitor db retag`), False those that are not about Libya; None keeps every one.
+        `event_types` keeps the reports of an event of one of those types, `min_killed` those
+        that give a number of dead of at least that."""
         # Rows read before are read again: `save_readings` (here or in another process) may
         # have changed their tags and columns since.
         statement = (
@@ -208,6 +228,10 @@ class Reports(SqlSession):
             )
         elif relevant is False:
             statement = statement.where(ReportRow.relevant == false())
+        if event_types:
+            statement = statement.where(ReportRow.event_type.in_(sorted(event_types)))
+        if min_killed is not None:
+            statement = statement.where(ReportRow.killed >= min_killed)
         statement = statement.order_by(ReportRow.id.desc())
         if limit is not None:
             statement = statement.limit(limit)
@@ -221,19 +245,19 @@ class Reports(SqlSession):
     # --- reading reports again -----------------------------------------------------------------
 
     def count_unread(self, *, every: bool = False) -> int:
-        """How many stored reports have not been read for relevance and place (or, with `every`,
-        how many are stored)."""
+        """How many stored reports have not been read for relevance, place and event (or, with
+        `every`, how many are stored)."""
         statement = select(func.count(ReportRow.id))
         if not every:
-            statement = statement.where(ReportRow.relevant.is_(None))
+            statement = statement.where(_unread())
         return int(self._read(statement).scalar_one())
 
     def unread(
         self, *, after_id: int, limit: int, every: bool = False
     ) -> list[tuple[int, Report, Scope | None]]:
         """The first `limit` stored reports with ids above `after_id`, in id order, that have not
-        been read for relevance and place (or, with `every`, all of them): each its id, the
-        report, and the scope it was last read in (None if never)."""
+        been read for relevance, place and event (or, with `every`, all of them): each its id,
+        the report, and the scope it was last read in (None if never)."""
         table = ReportRow.__table__.c
         statement = select(
             table.id,
@@ -247,22 +271,23 @@ class Reports(SqlSession):
             table.relevance,
         ).where(table.id > after_id)
         if not every:
-            statement = statement.where(table.relevant.is_(None))
+            statement = statement.where(_unread())
         found = []
         for row in self._read(statement.order_by(table.id).limit(limit)):
             found.append((row.id, report_of(row), (row.relevance or {}).get("scope")))
         return found
 
-    def save_readings(self, readings: Sequence[tuple[int, Reading]]) -> None:
-        """Give each report (by id) its reading in place of what it had: its tags and the
-        entities it concerns, whether it is about Libya and where it happened. One
-        transaction; what else the report holds (its verdict, story, keys, alerts) stays."""
+    def save_readings(self, readings: Sequence[tuple[int, Reading, Event]]) -> None:
+        """Give each report (by id) its reading and its event in place of what it had: its tags
+        and the entities it concerns, whether it is about Libya, where it happened and what
+        happened. One transaction; what else the report holds (its verdict, story, keys,
+        alerts) stays."""
         if not readings:
             return
-        ids = [report_id for report_id, _ in readings]
+        ids = [report_id for report_id, _, _ in readings]
         tags: list[dict[str, Any]] = []
         entities: list[dict[str, Any]] = []
-        for report_id, reading in readings:
+        for report_id, reading, _ in readings:
             rows = tag_rows(report_id, reading.tags)
             tags += rows[TagRow]
             entities += rows[ReportEntityRow]
@@ -270,9 +295,12 @@ class Reports(SqlSession):
         reports = tables[ReportRow.__tablename__]
         # Bound under names of their own: SQLAlchemy keeps the columns' names for itself.
         values = [
-            {f"new_{k}": v for k, v in reading_values(r.relevance, r.place).items()}
+            {
+                f"new_{k}": v
+                for k, v in (reading_values(r.relevance, r.place) | event_values(event)).items()
+            }
             | {"report": report_id}
-            for report_id, r in readings
+            for report_id, r, event in readings
         ]
         with self._writing():
             for piece in chunks(ids):
@@ -288,8 +316,22 @@ class Reports(SqlSession):
                 .values(
                     {
                         k: bindparam(f"new_{k}")
-                        for k in ("relevant", "relevance", "place", "place_id")
+                        for k in (
+                            "relevant",
+                            "relevance",
+                            "place",
+                            "place_id",
+                            "event",
+                            "event_type",
+                            "killed",
+                        )
                     }
                 ),
                 values,
             )
+
+
+def _unread() -> ColumnElement[bool]:
+    """Whether a report has not been read for relevance and place, or for its event (stored
+    before either was kept)."""
+    return or_(ReportRow.relevant.is_(None), ReportRow.event.is_(None))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from monitor.dedup import ExactMatch, Fingerprint, Identity, encode_keys
 from monitor.model import (
     AlertStatus,
+    Cue,
+    Event,
     Evidence,
     FeedState,
     Place,
@@ -66,11 +68,12 @@ def report_values(
     stored_at: datetime,
     relevance: Relevance | None = None,
     place: Place | None = None,
+    event: Event | None = None,
 ) -> dict[str, Any]:
-    """The `reports` row of a report, without its id. `relevance` and `place` are left as JSON
-    values (dicts, or None) for the caller to encode."""
+    """The `reports` row of a report, without its id. `relevance`, `place` and `event` are left
+    as JSON values (dicts, or None) for the caller to encode."""
     is_new = verdict.status is Status.NEW
-    return {
+    row = {
         "source": report.source,
         "url": report.url,
         "canonical_url": fingerprint.canonical_url,
@@ -88,7 +91,8 @@ def report_values(
         "input_ref": input_ref,
         "story_id": story_id,
         "story_sig": encode_signature(signature) if signature is not None and is_new else None,
-    } | reading_values(relevance, place)
+    }
+    return row | reading_values(relevance, place) | event_values(event)
 
 
 def reading_values(relevance: Relevance | None, place: Place | None) -> dict[str, Any]:
@@ -99,6 +103,50 @@ def reading_values(relevance: Relevance | None, place: Place | None) -> dict[str
         "place": None if place is None else asdict(place),
         "place_id": None if place is None else place.id,
     }
+
+
+def event_values(event: Event | None) -> dict[str, Any]:
+    """The `reports` columns that say what happened: the event, its type and its dead."""
+    return {
+        "event": None if event is None else event_json(event),
+        "event_type": None if event is None else event.type,
+        "killed": None if event is None else event.killed,
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """An event as the `event` column keeps it: its fields, the date as an ISO date."""
+    values = asdict(event)
+    values["date"] = None if event.date is None else event.date.isoformat()
+    return values
+
+
+def event_of(values: dict[str, Any] | None) -> Event | None:
+    """The `event` column as an Event (None for a report not yet read for one)."""
+    if values is None:
+        return None
+    day = values.get("date")
+    return Event(
+        type=values.get("type"),
+        subtype=values.get("subtype"),
+        killed=values.get("killed"),
+        injured=values.get("injured"),
+        kidnapped=values.get("kidnapped"),
+        arrested=values.get("arrested"),
+        date=None if day is None else date.fromisoformat(day),
+        actors=tuple(values.get("actors") or ()),
+        targets=tuple(values.get("targets") or ()),
+        cues=tuple(
+            Cue(
+                what=c["what"],
+                value=c["value"],
+                text=c["text"],
+                field=c["field"],
+                start=c["start"],
+            )
+            for c in values.get("cues") or ()
+        ),
+    )
 
 
 def relevance_json(relevance: Relevance) -> dict[str, Any]:
@@ -252,6 +300,7 @@ def stored_report(row: Any, tags: Sequence[Tag]) -> StoredReport:
         input_ref=row.input_ref,
         relevance=relevance_of(row.relevant, row.relevance),
         place=place_of(row.place),
+        event=event_of(row.event),
     )
 
 

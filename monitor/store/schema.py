@@ -78,6 +78,12 @@ class ReportRow(Base):
     place: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     # The place's id beside its JSON, for queries and maps by place.
     place_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    # What happened (its type, counts, date, actors and targets, and the cues behind them). NULL
+    # only for a report not yet read for it; a report that tells of no event holds one whose
+    # type is null. Its type and its dead beside the JSON, for `monitor reports` to filter on.
+    event: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    event_type: Mapped[str | None] = mapped_column(String(40))
+    killed: Mapped[int | None] = mapped_column(Integer, index=True)
 
     tags: Mapped[list[TagRow]] = relationship(
         back_populates="report", order_by="TagRow.id", cascade="all, delete-orphan"
@@ -91,6 +97,8 @@ class ReportRow(Base):
         # `monitor reports` lists those about Libya, newest first; the upgrade finds those not
         # yet read (relevant IS NULL) in id order.
         Index("ix_reports_relevant_id", "relevant", "id"),
+        # `monitor reports --event-type` lists those of a type, newest first.
+        Index("ix_reports_event_type_id", "event_type", "id"),
     )
 
 
