@@ -244,6 +244,7 @@ class StoredReport:
     relevance: Relevance | None = None
     place: Place | None = None
     event: Event | None = None
+    story_reason: str | None = None  # why it joined its story or opened one
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -68,6 +68,7 @@ def report_json(
     relevance: Relevance | None,
     place: Place | None,
     event: Event | None = None,
+    story_reason: str | None = None,
 ) -> dict[str, Any]:
     """A report as one JSON object. `relevant`, `relevance` and `event` are null for a report
     not yet read for them (see `monitor db retag`); `place` is null too when the report does not
@@ -79,6 +80,7 @@ def report_json(
         "status": verdict.status.value,
         "duplicate_of": verdict.duplicate_of,
         "story_id": story_id,
+        "story_reason": story_reason,
         "match": verdict.reason,
         "score": verdict.score,
         "title": report.title,

@@ -69,6 +69,7 @@ class Outcome:
     relevance: Relevance | None = None
     place: Place | None = None
     event: Event | None = None
+    story_reason: str | None = None  # why it joined its story or opened one
 
 
 def rules_from_settings(settings: Settings, watchlist: Watchlist, config_file: str) -> list[Rule]:
@@ -234,6 +235,7 @@ class Pipeline:
                             relevance=outcome.relevance,
                             place=outcome.place,
                             event=outcome.event,
+                            story_reason=outcome.story_reason,
                         )
         except BaseException:
             # What is cached of the rolled-back reports (their keys, their paragraphs) goes;
@@ -307,6 +309,7 @@ class Pipeline:
             relevance=known_report.relevance if known_report else None,
             place=known_report.place if known_report else None,
             event=known_report.event if known_report else None,
+            story_reason=known_report.story_reason if known_report else None,
         )
 
     def _ingest(self, prepared: _Prepared) -> Outcome:
@@ -324,6 +327,11 @@ class Pipeline:
         tags = reading.tags
         sig = None
         story_id = verdict.story_id
+        story_reason = (
+            f"a copy of report {verdict.duplicate_of}: its story"
+            if verdict.duplicate_of is not None
+            else None
+        )
         if verdict.status is Status.NEW:
             sig = signature(
                 report,
@@ -340,7 +348,7 @@ class Pipeline:
                 limit=self.story_policy.max_candidates,
             )
             joined = choose(sig, nearby, self.story_policy)
-            story_id = joined.story_id
+            story_id, story_reason = joined.story_id, joined.reason
         intents = route(report, verdict, reading, self.rules, now=self.clock(), event=event)
         added = self.store.add(
             report=report,
@@ -355,6 +363,7 @@ class Pipeline:
             relevance=reading.relevance,
             place=reading.place,
             event=event,
+            story_reason=story_reason,
         )
         self.dedup.stored(added.report_id, item, judged)
         return Outcome(
@@ -370,4 +379,5 @@ class Pipeline:
             relevance=reading.relevance,
             place=reading.place,
             event=event,
+            story_reason=story_reason,
         )

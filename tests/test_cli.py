@@ -261,7 +261,6 @@ def test_reports_lists_by_event_type_and_dead(tmp_path: Path, db: str) -> None:
     assert negative.returncode == 2 and "--min-killed" in negative.stderr
 
 
-@pytest.mark.xfail(reason="needs event extraction", strict=False)
 def test_a_rule_for_deadly_battles_alerts_on_the_battle_not_the_protest(tmp_path: Path) -> None:
     """End to end, through the event stage as it reads: a battle with three dead alerts in the
     rule's channel, a protest does not."""

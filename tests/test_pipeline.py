@@ -205,6 +205,7 @@ def test_seed_copies_are_duplicates_and_other_outlets_join_the_seeds_stories(
             seed = seeds[int(Path(outcome.ref).name[:3])]
             assert outcome.verdict.duplicate_of == seed.report_id, outcome.ref
             assert outcome.story_id == seed.report_id
+            assert outcome.story_reason == f"a copy of report {seed.report_id}: its story"
             assert outcome.alerts == ()
         for path in sorted(STORIES.glob("*.txt")):
             seed = int(path.name[:3])
@@ -212,7 +213,11 @@ def test_seed_copies_are_duplicates_and_other_outlets_join_the_seeds_stories(
             outcome = pipeline.process(entry)
             assert outcome.verdict.status is Status.NEW, path.name
             assert outcome.story_id == seeds[seed].report_id, path.name
-            assert store.get(outcome.report_id).story_id == seeds[seed].report_id  # type: ignore[union-attr]
+            stored = store.get(outcome.report_id)
+            assert stored is not None and stored.story_id == seeds[seed].report_id
+            # Why it joined, in words, kept with it: the place and the event they share.
+            assert outcome.story_reason == stored.story_reason
+            assert stored.story_reason.startswith(f"joined story {seeds[seed].report_id} ")
 
 
 def _with(footer: str, body: str) -> str:

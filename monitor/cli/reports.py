@@ -94,6 +94,7 @@ def replay_command(
                     relevance=outcome.relevance,
                     place=outcome.place,
                     event=outcome.event,
+                    story_reason=outcome.story_reason,
                 )
                 click.echo(json.dumps(obj, ensure_ascii=False))
             else:
@@ -261,6 +262,7 @@ def reports_command(
                     relevance=stored.relevance,
                     place=stored.place,
                     event=stored.event,
+                    story_reason=stored.story_reason,
                 )
                 click.echo(json.dumps(obj, ensure_ascii=False))
             else:

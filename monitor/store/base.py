@@ -100,6 +100,7 @@ class Store(DedupReads, Protocol):
         relevance: Relevance | None = None,
         place: Place | None = None,
         event: Event | None = None,
+        story_reason: str | None = None,
     ) -> Added: ...
 
     def get(self, report_id: int) -> StoredReport | None: ...

@@ -74,6 +74,7 @@ class Reports(SqlSession):
         relevance: Relevance | None = None,
         place: Place | None = None,
         event: Event | None = None,
+        story_reason: str | None = None,
     ) -> Added:
         """Store a report with its verdict, tags, alerts, whether it is about Libya, where it
         happened and what happened and, for an original, its retrieval `keys` and story
@@ -93,6 +94,7 @@ class Reports(SqlSession):
             relevance=relevance,
             place=place,
             event=event,
+            story_reason=story_reason,
         )
         for column in ("published", "fetched_at", "stored_at"):
             values[column] = driver.time_in(values[column])

@@ -69,6 +69,7 @@ def report_values(
     relevance: Relevance | None = None,
     place: Place | None = None,
     event: Event | None = None,
+    story_reason: str | None = None,
 ) -> dict[str, Any]:
     """The `reports` row of a report, without its id. `relevance`, `place` and `event` are left
     as JSON values (dicts, or None) for the caller to encode."""
@@ -90,6 +91,7 @@ def report_values(
         "dedup_score": verdict.score,
         "input_ref": input_ref,
         "story_id": story_id,
+        "story_reason": story_reason,
         "story_sig": encode_signature(signature) if signature is not None and is_new else None,
     }
     return row | reading_values(relevance, place) | event_values(event)
@@ -301,6 +303,7 @@ def stored_report(row: Any, tags: Sequence[Tag]) -> StoredReport:
         relevance=relevance_of(row.relevant, row.relevance),
         place=place_of(row.place),
         event=event_of(row.event),
+        story_reason=row.story_reason,
     )
 
 

@@ -84,6 +84,8 @@ class ReportRow(Base):
     event: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     event_type: Mapped[str | None] = mapped_column(String(40))
     killed: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Why it joined its story or opened one, in words (NULL for a report stored before).
+    story_reason: Mapped[str | None] = mapped_column(Text)
 
     tags: Mapped[list[TagRow]] = relationship(
         back_populates="report", order_by="TagRow.id", cascade="all, delete-orphan"
