@@ -59,9 +59,9 @@ from monitor.story import (  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 GRID = {
-    "words": (3.0, 4.0, 5.0),
+    "words": (3.0, 4.0),
     "other_subtype": (-0.5, -1.0),
-    "crowd": (0.4, 0.5, 0.6),
+    "crowd": (0.2, 0.3, 0.4),
 }
 THRESHOLDS = (2.0, 2.25, 2.5)
 
@@ -124,7 +124,7 @@ def record_stream(items: int, seed: int) -> list[Decided]:
             continue
         sig, candidates = next(records)
         if item.kind in ("original", "same_event"):
-            local = Local(candidates)
+            local = Local(candidates, sig.read)
             shared = ((c.report_id, compare(sig, c, local)) for c in candidates)
             kept = tuple((i, found) for i, found in shared if found is not None)
             decided.append(Decided(outcome.report_id, item.event, kept))

@@ -86,8 +86,8 @@ def test_a_one_line_summary_joins_another_outlets_lead(tagger: Tagger) -> None:
     )
     lead = _sig(
         _report(
-            "Islamic State fighters battled Misratan-led militias on the outskirts of Sirte on "
-            "Sunday, residents said, as the jihadists pressed their push along the coast. "
+            "Islamic State fighters battled Misratan-led militias on the outskirts of Sirte late "
+            "on Friday, residents said, as the jihadists pressed their push along the coast. "
             "Mortar fire was heard in the city's east.",
             title="Islamic State and militias fight for Sirte",
             day=24,

@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from monitor.event.counts import Count, counts
 from monitor.event.dates import days
 from monitor.event.kinds import SHIPWRECKED, Found, kind_of
+from monitor.event.needles import Needles
 from monitor.model import Cue, Event, Reading, Report, TagKind
 
 # The lead: the text's first words after the title, where news tells what happened.
-LEAD_WORDS = 100
+LEAD_WORDS = 70
 LEAD_CHARS = 2000  # more than the lead's words take, so the rest of a long text is not cut
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+(?=[\"'“‘(]?[A-Z\u0600-\u06ff])|\n+")
 _TAKEN = re.compile(
@@ -103,6 +104,10 @@ _NAMED_BEFORE = re.compile(
     r"|(?P<kidnapped>kidnapped|kidnaps|abducted|abducts)|(?P<arrested>arrested|arrests|captured"
     rf"|captures|detained|detains))\s+(?P<role>(?:[A-Z][a-z]+\s+)?(?:[a-z]+\s+){{1,5}})?"
     rf"(?P<name>{_NAME})(?=\s*[.,;]|\s+(?:in|on|at|near|who|after)\b)"
+)
+_MAY_BE_DONE = Needles(
+    r"killed|kills|kill|shot|shoots|assassinat|executed|beheaded|kidnap|abduct|arrest|captur"
+    r"|detain|detention|killing|execution"
 )
 _PARTICLE = re.compile(r"\s(?:al|el|bin|ibn|abu|ben|de|van|von)\s")
 
@@ -187,7 +192,9 @@ def _sides(
 def _persons(reading: Reading, sentence: _Sentence) -> list[Count]:
     """One killed, kidnapped or arrested for each person the sentence says it was done to
     ("Gaddafi is killed", "the capture of Moussa Ibrahim", "Ali Zeidan is kidnapped")."""
-    found = []
+    found: list[Count] = []
+    if not _MAY_BE_DONE.may_match(sentence.text.lower()):
+        return found
     for match in _NAMED_AFTER.finditer(sentence.text):
         found.append(Count(match.lastgroup or "", 1, match.group(), match.start()))
     for match in _NAMED_BEFORE.finditer(sentence.text):

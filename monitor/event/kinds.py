@@ -129,7 +129,8 @@ CUES: tuple[Cue, ...] = (
         None,
         r"clash(?:es|ed)?|fighting|fight(?:s)?|fought|battles?|battling|offensives?|assaults?"
         r"|attack(?:s|ed|ing)?|counter-?attack\w*|firefights?|gun\s*battles?|skirmish\w*"
-        r"|ambush(?:ed|es)?|stormed|storming|advance[ds]?|advancing|push(?:ed)?\s+into|besieg\w*"
+        r"|ambush(?:ed|es)?|storm(?:s|ed|ing)?|advance[ds]?|advancing|besieg\w*"
+        r"|push(?:ed|es|ing)?\s+(?:into|on|against|toward|towards)"
         r"|crossfire|exchange\s+of\s+fire|gunfights?|being\s+(?:captured|taken|overrun)"
         r"|siege|revolt\w*|uprising|victory|gains|forced\s+(?:out\s+)?from"
         r"|(?:seiz|captur|retak|recaptur|overr[au]n|liberat|regain|gain)\w*\s+(?:[\w'-]+\s+){0,5}?"

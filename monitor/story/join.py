@@ -21,7 +21,9 @@ what says they are two events takes from it:
 - the lead's content words in common, each weighed by its rarity (`monitor.story.rarity`),
   as a share of the smaller lead's weight so a one-line summary inside a long lead counts in
   full: `words` times that share;
-- each day between their event times: `day_apart`.
+- each day between their events beyond the first: `day_apart` (the day each happened where its
+  lead says, else the day it was published: an event dated two months back is not the event of
+  today's report);
 
 (`Weights` holds these.)
 
@@ -40,7 +42,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from monitor.story.rarity import weight
-from monitor.story.signature import DEFAULT_STORY_POLICY, Signature, StoryCandidate, StoryPolicy
+from monitor.story.signature import (
+    DEFAULT_STORY_POLICY,
+    Facts,
+    Signature,
+    StoryCandidate,
+    StoryPolicy,
+)
 
 # The types of violence: one act is told as a clash by one outlet and an attack by another.
 VIOLENT = frozenset({"battle", "explosion_remote_violence", "violence_against_civilians", "riot"})
@@ -71,7 +79,7 @@ class Weights:
     words: float = 3.0
     day_apart: float = -0.25
     margin: float = 0.5  # how far the best story must score above another to be told from it
-    crowd: float = 0.4  # the threshold rises by this times the log of the reports weighed
+    crowd: float = 0.3  # the threshold rises by this times the log of the reports weighed
 
 
 WEIGHTS = Weights()
@@ -150,7 +158,7 @@ class Shared:
         score += min(w.numbers_max, w.number * self.numbers_weight)
         score += w.other_toll if self.other_toll else 0.0
         score += w.words * self.words_share
-        return score + w.day_apart * self.apart
+        return score + w.day_apart * max(0, self.apart - 1)  # a retelling comes a day after
 
     def explain(self) -> str:
         """In words: "place sirte; both battle; lead words 0.62 (nawfaliya, ...)"."""
@@ -194,14 +202,20 @@ class Local:
 
     MIN = 3
 
-    __slots__ = ("_df", "_log_n")
+    __slots__ = ("_df", "_log_n", "words")
 
-    def __init__(self, candidates: Sequence[StoryCandidate]) -> None:
+    def __init__(self, candidates: Sequence[StoryCandidate], ours: Facts | None = None) -> None:
+        """`ours`: the facts of the report deciding (only theirs are counted)."""
         self._df: Counter[str] = Counter()
         self._log_n = math.log(len(candidates)) if len(candidates) >= self.MIN else 0.0
-        if self._log_n:
+        if self._log_n and ours is not None:
+            telling = ours.telling
             for candidate in candidates:
-                self._df.update(candidate.read.telling)
+                self._df.update(telling & candidate.read.telling)
+        # Each of our words' weight: its rarity in English times its rarity here.
+        self.words: dict[str, float] = (
+            {w: weight(w) * self("w:" + w) for w in ours.words} if ours is not None else {}
+        )
 
     def __call__(self, fact: str) -> float:
         if not self._log_n:
@@ -223,11 +237,11 @@ def compare(sig: Signature, candidate: StoryCandidate, local: Local = _EVERY) ->
         return None
     words = ours.words & theirs.words
     smaller = min(ours.words_weight, theirs.words_weight)
-    share = (
-        min(1.0, sum(weight(w) * local("w:" + w) for w in words) / smaller)
-        if words and smaller
-        else 0.0
-    )
+    if words and smaller:
+        weights = local.words
+        share = min(1.0, sum(weights[w] if w in weights else weight(w) for w in words) / smaller)
+    else:
+        share = 0.0
     numbers = ours.numbers & theirs.numbers
     apart = abs(ours.day - theirs.day) if ours.day is not None and theirs.day is not None else 0
     actors = ours.actors & theirs.actors
@@ -284,7 +298,7 @@ def choose(
 ) -> Joined:
     """The story `sig` joins, or none (see the module docstring)."""
     candidates = list(candidates)
-    local = Local(candidates)
+    local = Local(candidates, sig.read)
     compared: list[tuple[float, StoryCandidate, Shared]] = []
     for candidate in candidates:
         shared = compare(sig, candidate, local)

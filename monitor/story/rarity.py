@@ -46,6 +46,7 @@ def _zipf() -> dict[str, float]:
     return found
 
 
+@cache
 def weight(word_stem: str) -> float:
     """How much sharing this stem says (see the module docstring)."""
     zipf = _zipf().get(word_stem, 0.0)

@@ -77,7 +77,7 @@ class StoryPolicy:
     days: Annotated[int, Ge(0)] = 3
     threshold: Annotated[float, Gt(0.0)] = 2.5
     lead_words: Annotated[int, Ge(1)] = 80
-    max_candidates: Annotated[int, Ge(1)] = 100
+    max_candidates: Annotated[int, Ge(1)] = 60
 
 
 DEFAULT_STORY_POLICY = StoryPolicy()
@@ -95,17 +95,19 @@ class Facts:
     killed: frozenset[str]  # the event's toll
     words: frozenset[str]
     words_weight: float  # the sum of the words' weights
-    day: int | None
+    day: int | None  # the day it happened, where the lead says; else its event time's
     telling: frozenset[str]  # the facts that tell one event from another: actors, numbers, words
 
     @classmethod
     def of(cls, facts: frozenset[str]) -> Facts:
         kinds: dict[str, set[str]] = {k: set() for k in "deanksw"}
-        day = None
+        day = happened = None
         for fact in facts:
             kind, value = fact[0], fact[2:]
             if kind == "t":
                 day = int(value)
+            elif kind == "D":
+                happened = int(value)
             elif kind in kinds:
                 kinds[kind].add(value)
         return cls(
@@ -117,7 +119,7 @@ class Facts:
             killed=frozenset(kinds["k"]),
             words=frozenset(kinds["w"]),
             words_weight=sum(map(weight, kinds["w"])),
-            day=day,
+            day=happened if happened is not None else day,
             telling=frozenset(f for f in facts if f[0] in "anw"),
         )
 
@@ -137,9 +139,9 @@ class Signature:
         object.__setattr__(self, "read", Facts.of(self.facts))
 
     def keys(self) -> list[str]:
-        """What it is filed under and looked up by: its places and its actors (a one-line
-        summary may name the actors of an event and no place, its retelling the place)."""
-        return sorted(self.places | self.read.actors)
+        """What it is filed under and looked up by: its places, or its actors when it names
+        no place."""
+        return sorted(self.places or self.read.actors)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -241,6 +243,7 @@ def signature(
             facts.add("s:" + event.subtype)
         if event.date is not None:
             facts.add(f"d:{event.date.month:02d}-{event.date.day:02d}")
+            facts.add(f"D:{event.date.toordinal()}")
         facts.update(f"n:{n}" for n in (event.killed, event.injured) if n)
         if event.killed is not None:
             facts.add(f"k:{event.killed}")
