@@ -252,7 +252,43 @@ def test_replaying_the_seeds_posts_one_alert_each_with_its_facts(
         assert "seeds" in text  # the source
         for entity in report["actors"][:5] + report["locations"][:5]:
             assert entity["name"] in text, entity["name"]
+        # What happened, as one line before the text: every seed tells of an event.
+        event = report["event"]
+        assert event["type"] is not None, report["title"]
+        assert event["type_name"] in text
     assert TOKEN not in done.stdout + done.stderr
+
+
+def test_the_car_bomb_seed_published_as_json_lines_says_what_when_and_how_many_died(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    """Seed 000 as a wire would give it, with the day it was published: the car bomb at
+    al-Nawfaliya is an explosion of 31 August 2017, 4 killed and 8 injured, and the alert's
+    first line says so."""
+    text = (SEEDS / "000_57c9ec2a4132b078.txt").read_text("utf-8")
+    line = {
+        "id": "nawfaliya",
+        "text": text,
+        "published": "2017-09-05T09:00:00Z",
+        "source": "Wire",
+    }
+    (tmp_path / "in.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    done = run_monitor(
+        "replay", str(tmp_path / "in.jsonl"), "--json", "--config", str(_config(tmp_path)),
+        cwd=tmp_path, env=_env(fake_slack),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (report,) = [json.loads(line) for line in done.stdout.splitlines()]
+    event = report["event"]
+    assert (event["type"], event["subtype"]) == (
+        "explosion_remote_violence",
+        "remote_explosive_landmine_ied",
+    )
+    assert (event["killed"], event["injured"], event["date"]) == (4, 8, "2017-08-31")
+    (posted,) = fake_slack.posted
+    expected = "Explosion/remote violence · 4 killed, 8 injured · al-Nawfaliya · 31 Aug 2017"
+    assert expected in posted.everything
+    assert posted.everything.index(expected) < posted.everything.index("al-Teysseen")  # the text
 
 
 def test_mentions_and_links_in_a_report_arrive_as_literal_text(
