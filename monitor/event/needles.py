@@ -6,29 +6,44 @@ pattern of many alternatives costs much on each sentence, most of which hold non
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+
+
+def _pieces(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each piece of a pattern, where it starts and the depth of groups it stands at: one
+    character, an escape (a backslash and what follows) or a class ("[...]"). A group's
+    parentheses stand at the depth outside it."""
+    depth, i = 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            piece = pattern[i : i + 2]
+        elif c == "[":
+            piece = pattern[i : pattern.index("]", i + 1) + 1]
+        else:
+            piece = c
+        if piece == ")":
+            depth -= 1
+        yield i, piece, depth
+        if piece == "(":
+            depth += 1
+        i += len(piece)
 
 
 def _alternatives(pattern: str) -> list[str]:
     """The top-level alternatives of a pattern."""
-    found, depth, start, i = [], 0, 0, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = pattern.index("]", i + 1) + 1
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
+    found, start = [], 0
+    for i, piece, depth in _pieces(pattern):
+        if piece == "|" and depth == 0:
             found.append(pattern[start:i])
             start = i + 1
-        i += 1
     found.append(pattern[start:])
     return found
+
+
+def _optional(pattern: str, after: int) -> bool:
+    """Whether a quantifier after position `after` may leave out what stands before it."""
+    return pattern[after : after + 1] in ("?", "*", "{")
 
 
 def _required(alternative: str) -> tuple[str, ...] | None:
@@ -38,59 +53,29 @@ def _required(alternative: str) -> tuple[str, ...] | None:
     run = _longest_run(alternative)
     if run is not None:
         return (run,)
-    depth, start, i = 0, 0, 0
-    while i < len(alternative):
-        c = alternative[i]
-        if c == "\\":
-            i += 2
+    start = 0
+    for i, piece, depth in _pieces(alternative):
+        if depth or piece not in "()":
             continue
-        if c == "[":
-            i = alternative.index("]", i + 1) + 1
-            continue
-        if c == "(":
-            if depth == 0:
-                start = i + 1
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                if alternative[i + 1 : i + 2] in ("?", "*", "{"):
-                    i += 1
-                    continue
-                inner = re.sub(r"^\?(?::|P<\w+>)", "", alternative[start:i])
-                words = [_required(a) for a in _alternatives(inner)]
-                if any(w is None for w in words):
-                    return None
-                return tuple(w for ws in words for w in ws)  # type: ignore[union-attr]
-        i += 1
+        if piece == "(":
+            start = i + 1
+        elif not _optional(alternative, i + 1):
+            inner = re.sub(r"^\?(?::|P<\w+>)", "", alternative[start:i])
+            words = [_required(a) for a in _alternatives(inner)]
+            if any(w is None for w in words):
+                return None
+            return tuple(w for ws in words for w in ws)  # type: ignore[union-attr]
     return None
 
 
 def _longest_run(alternative: str) -> str | None:
-    runs, run, depth, i = [], "", 0, 0
-    while i < len(alternative):
-        c = alternative[i]
-        following = alternative[i + 1 : i + 2]
-        if c == "\\":
-            runs.append(run)
-            run = ""
-            i += 2
-            continue
-        if c == "[":
-            runs.append(run)
-            run = ""
-            i = alternative.index("]", i + 1) + 1
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        if depth == 0 and c.isalpha() and following not in ("?", "*", "{"):
-            run += c.lower()
+    runs, run = [], ""
+    for i, piece, depth in _pieces(alternative):
+        if depth == 0 and piece.isalpha() and len(piece) == 1 and not _optional(alternative, i + 1):
+            run += piece.lower()
         else:
             runs.append(run)
             run = ""
-        i += 1
     runs.append(run)
     longest = max(runs, key=len)
     return longest if len(longest) >= 3 else None
