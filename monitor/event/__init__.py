@@ -13,9 +13,9 @@ whom, where, when and how many, one sentence at a time in the order a reader mee
   `non_state_actor_overtakes_territory`.
 - **killed, injured, kidnapped, arrested** (`monitor.event.counts`): for each, the first number
   the title or the lead gives; none where none is given.
-- **date** (`monitor.event.dates`): the first day named in the sentence of the event, else in
-  the lead, resolved against the published date (or, for a report without one, the day it was
-  fetched).
+- **date** (`monitor.event.dates`): the first day named in the sentence of the event (or, when
+  that is the title, in the lead's first sentence), resolved against the published date; a
+  report without one has a date only where the text gives the year.
 - **actors and targets**: the watchlist actors of the sentence of the event: those before its
   words (or after "by") acted, those after were acted on; "clashes between A and B" makes
   both sides actors.
@@ -276,6 +276,9 @@ def read_event(report: Report, reading: Reading) -> Event:
         told += [s for s in sentences if s.field == "text"][:1]
     for sentence in told:
         said = days(sentence.text, published)
+        if report.published is None:
+            # No day to count from: "on 22 September" of a report of no date may be any year's.
+            said = [s for s in said if s.dated]
         if said:
             when = said[0]
             cues.append(

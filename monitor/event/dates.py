@@ -77,11 +77,13 @@ _MAY_RELATIVE = Needles(_RELATIVE)
 
 @dataclass(frozen=True, slots=True)
 class Said:
-    """A day the text names, resolved: `day`, and the words that said it at `start`."""
+    """A day the text names, resolved: `day`, and the words that said it at `start`; `dated`
+    when they give the year."""
 
     day: date
     text: str
     start: int
+    dated: bool = False
 
 
 def _on_or_before(month: int, day: int, published: date) -> date | None:
@@ -110,7 +112,7 @@ def days(text: str, published: date) -> list[Said]:
         else:
             resolved = _on_or_before(month, day, published)
         if resolved is not None:
-            found.append(Said(resolved, match.group(), match.start()))
+            found.append(Said(resolved, match.group(), match.start(), dated=bool(year)))
     lowered = text.lower()
     for match in _WEEKDAY.finditer(text) if _MAY_WEEKDAY.may_match(lowered) else ():
         weekday = _WEEKDAYS[(match.group("day") or match.group("aday")).lower()]

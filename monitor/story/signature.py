@@ -24,6 +24,7 @@ from typing import Annotated
 from annotated_types import Ge, Gt
 
 from monitor.dedup.fingerprint import paragraph_key, paragraphs
+from monitor.event.dates import days
 from monitor.model import Event, Report, Tag, TagKind
 from monitor.story.rarity import content_stems, weight
 
@@ -241,9 +242,15 @@ def signature(
             facts.add("e:" + event.type)
         if event.subtype is not None:
             facts.add("s:" + event.subtype)
-        if event.date is not None:
-            facts.add(f"d:{event.date.month:02d}-{event.date.day:02d}")
-            facts.add(f"D:{event.date.toordinal()}")
+        happened = event.date
+        if happened is None and report.published is None:
+            # A report of no date: its lead's first day, counted from when it was fetched, so
+            # that a report of "22 September" is not taken for today's event.
+            said = days(lead_text, event_time(report).date())
+            happened = said[0].day if said else None
+        if happened is not None:
+            facts.add(f"d:{happened.month:02d}-{happened.day:02d}")
+            facts.add(f"D:{happened.toordinal()}")
         facts.update(f"n:{n}" for n in (event.killed, event.injured) if n)
         if event.killed is not None:
             facts.add(f"k:{event.killed}")
