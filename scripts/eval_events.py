@@ -102,13 +102,9 @@ def load_events(real: Path = REAL) -> list[Labelled]:
         path = ROOT / "seeds" / name
         entry = next(e for e in read_text(path, path.read_bytes()) if isinstance(e, Entry))
         report = to_report(entry, fetched_at=FETCHED)
-        report = Report(**{**_fields(report), "published": published})
+        report = replace(report, published=published)
         items.append(Labelled(name, report, labels[name]))
     return items
-
-
-def _fields(report: Report) -> dict[str, object]:
-    return {f: getattr(report, f) for f in report.__slots__}  # type: ignore[attr-defined]
 
 
 @dataclass

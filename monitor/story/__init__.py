@@ -16,7 +16,6 @@ from monitor.story.join import (
     choose,
     compare,
     pick,
-    similarity,
 )
 from monitor.story.signature import (
     DEFAULT_STORY_POLICY,
@@ -42,5 +41,4 @@ __all__ = [
     "pick",
     "event_time",
     "signature",
-    "similarity",
 ]

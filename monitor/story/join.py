@@ -262,12 +262,6 @@ def compare(sig: Signature, candidate: StoryCandidate, local: Local = _EVERY) ->
     )
 
 
-def similarity(sig: Signature, candidate: StoryCandidate, w: Weights = WEIGHTS) -> float | None:
-    """How much `sig` and `candidate` look like one event; None when they are two."""
-    shared = compare(sig, candidate)
-    return None if shared is None else shared.score(w)
-
-
 def pick(
     scored: Iterable[tuple[float, int]], threshold: float, margin: float
 ) -> tuple[tuple[float, int] | None, tuple[float, int] | None]:
